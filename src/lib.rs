@@ -1,0 +1,8 @@
+//! residue: finds the privilege that just-in-time access left behind.
+//!
+//! ```text
+//!  sources ──► connectors ──► Inventory ──► PermissionGraph ──► rules (rayon) ──► Findings ──► reports / gate
+//! ```
+//! See DESIGN.md in the shared folder and README.md for the whole picture.
+
+pub mod model;

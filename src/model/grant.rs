@@ -1,0 +1,285 @@
+//! Grants reconstructed from grant events.
+//!
+//! Logs arrive out of order, twice, or from several sources. Reconstruction sorts and
+//! deduplicates first, so the same set of events always gives the same grants.
+
+use super::{
+    Diagnostic, GrantEvent, GrantEventKind, Provenance, SignedDuration, Timestamp,
+};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// One JIT grant, from request to close.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Grant {
+    pub id: String,
+    pub principal: String,
+    pub entitlement: String,
+    pub requester: Option<String>,
+    /// Approvers in the order they approved (deduplicated).
+    pub approvers: Vec<String>,
+    pub denied: bool,
+    pub requested_at: Option<Timestamp>,
+    pub activated_at: Option<Timestamp>,
+    /// The end of the window: the latest one recorded, else activation + the default window.
+    pub window_end: Option<Timestamp>,
+    /// False when `window_end` came from `jit.default_window` rather than the log.
+    pub window_end_recorded: bool,
+    pub expired_at: Option<Timestamp>,
+    pub revoked_at: Option<Timestamp>,
+    pub break_glass: bool,
+    pub justification: Option<String>,
+    pub ticket: Option<String>,
+    pub reviewed_at: Vec<Timestamp>,
+    pub used_at: Vec<Timestamp>,
+    /// Every event of this grant, sorted and deduplicated.
+    pub events: Vec<GrantEventSummary>,
+}
+
+/// An event as evidence: what happened, when, by whom, read from where.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GrantEventSummary {
+    pub event: GrantEventKind,
+    pub time: Timestamp,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actor: Option<String>,
+    pub provenance: Provenance,
+}
+
+impl Grant {
+    /// The window closed at or before `now` (recorded or defaulted end, or an explicit close).
+    pub fn closed_by(&self, now: Timestamp) -> bool {
+        self.close_time().is_some_and(|t| t <= now)
+    }
+
+    /// When the grant stopped: the earliest of revocation, expiry and window end.
+    pub fn close_time(&self) -> Option<Timestamp> {
+        [self.revoked_at, self.expired_at, self.window_end]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    /// A revoke or expiry was logged: the JIT system says the grant was taken back.
+    pub fn revocation_logged(&self) -> bool {
+        self.revoked_at.is_some() || self.expired_at.is_some()
+    }
+
+    /// Length of the granted window, from activation (or approval/request) to its end.
+    pub fn window_length(&self) -> Option<SignedDuration> {
+        let start = self.activated_at.or(self.requested_at)?;
+        Some(self.window_end?.duration_since(start))
+    }
+
+    pub fn was_activated(&self) -> bool {
+        self.activated_at.is_some()
+    }
+
+    pub fn first_provenance(&self) -> Option<&Provenance> {
+        self.events.first().map(|e| &e.provenance)
+    }
+}
+
+/// Builds grants from events. Deterministic whatever the input order; duplicates collapse.
+pub fn reconstruct_grants(
+    events: &[GrantEvent],
+    default_window: SignedDuration,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<Grant> {
+    let mut by_grant: BTreeMap<&str, Vec<&GrantEvent>> = BTreeMap::new();
+    for e in events {
+        by_grant.entry(e.grant_id.as_str()).or_default().push(e);
+    }
+    let mut grants = Vec::with_capacity(by_grant.len());
+    for (id, mut evs) in by_grant {
+        evs.sort_by(|a, b| {
+            (a.time, a.event)
+                .cmp(&(b.time, b.event))
+                .then_with(|| a.dedup_key().cmp(&b.dedup_key()))
+                .then_with(|| a.provenance.cmp(&b.provenance))
+        });
+        evs.dedup_by(|b, a| a.dedup_key().cmp(&b.dedup_key()).is_eq());
+        if let Some(g) = build_grant(id, &evs, default_window, diagnostics) {
+            grants.push(g);
+        }
+    }
+    grants
+}
+
+fn build_grant(
+    id: &str,
+    evs: &[&GrantEvent],
+    default_window: SignedDuration,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<Grant> {
+    let first_of = |f: &dyn Fn(&GrantEvent) -> Option<&String>| -> Option<String> {
+        evs.iter().find_map(|e| f(e)).cloned()
+    };
+    let principal = first_of(&|e| e.principal.as_ref());
+    let entitlement = first_of(&|e| e.entitlement.as_ref());
+    let (Some(principal), Some(entitlement)) = (principal, entitlement) else {
+        diagnostics.push(Diagnostic::warning(
+            evs[0].provenance.clone(),
+            format!(
+                "grant {id}: no event names its {}; the grant is not evaluated",
+                if evs.iter().all(|e| e.principal.is_none()) { "principal" } else { "entitlement" }
+            ),
+        ));
+        return None;
+    };
+    for e in evs {
+        let conflicting = e.principal.as_ref().is_some_and(|p| *p != principal)
+            || e.entitlement.as_ref().is_some_and(|r| *r != entitlement);
+        if conflicting {
+            diagnostics.push(Diagnostic::warning(
+                e.provenance.clone(),
+                format!("grant {id}: this {} event names a different principal or entitlement than the grant's first event ({principal} → {entitlement}); the first is used", e.event),
+            ));
+        }
+    }
+    let mut g = Grant {
+        id: id.to_string(),
+        principal,
+        entitlement,
+        requester: first_of(&|e| e.requester.as_ref()),
+        approvers: Vec::new(),
+        denied: false,
+        requested_at: None,
+        activated_at: None,
+        window_end: None,
+        window_end_recorded: false,
+        expired_at: None,
+        revoked_at: None,
+        break_glass: evs.iter().any(|e| e.break_glass),
+        justification: first_of(&|e| e.justification.as_ref()),
+        ticket: first_of(&|e| e.ticket.as_ref()),
+        reviewed_at: Vec::new(),
+        used_at: Vec::new(),
+        events: Vec::with_capacity(evs.len()),
+    };
+    for e in evs {
+        let actor = match e.event {
+            GrantEventKind::Approved | GrantEventKind::Denied | GrantEventKind::Reviewed => {
+                e.approver.clone()
+            }
+            GrantEventKind::Requested => e.requester.clone(),
+            _ => None,
+        };
+        match e.event {
+            GrantEventKind::Requested => {
+                g.requested_at.get_or_insert(e.time);
+            }
+            GrantEventKind::Approved => {
+                if let Some(a) = &e.approver {
+                    if !g.approvers.contains(a) {
+                        g.approvers.push(a.clone());
+                    }
+                } else {
+                    // An approval that names nobody still counts as an approval step, but
+                    // records an empty approver so GV001 can say who is unknown.
+                    if !g.approvers.iter().any(String::is_empty) {
+                        g.approvers.push(String::new());
+                    }
+                }
+            }
+            GrantEventKind::Denied => g.denied = true,
+            GrantEventKind::Activated => {
+                g.activated_at.get_or_insert(e.time);
+            }
+            GrantEventKind::Used => g.used_at.push(e.time),
+            GrantEventKind::Expired => {
+                g.expired_at.get_or_insert(e.time);
+            }
+            GrantEventKind::Revoked => {
+                g.revoked_at.get_or_insert(e.time);
+            }
+            GrantEventKind::Reviewed => g.reviewed_at.push(e.time),
+        }
+        if let Some(end) = e.window_end {
+            // A later event (an extension) may move the end; the latest recorded end wins.
+            g.window_end = Some(end);
+            g.window_end_recorded = true;
+        }
+        g.events.push(GrantEventSummary {
+            event: e.event,
+            time: e.time,
+            actor,
+            provenance: e.provenance.clone(),
+        });
+    }
+    if g.window_end.is_none() {
+        if let Some(start) = g.activated_at {
+            g.window_end = start.checked_add(default_window).ok();
+        }
+    }
+    Some(g)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(id: &str, kind: GrantEventKind, time: &str, line: u32) -> GrantEvent {
+        GrantEvent {
+            grant_id: id.into(),
+            event: kind,
+            time: time.parse().unwrap(),
+            principal: Some("alice".into()),
+            entitlement: Some("prod-admin".into()),
+            requester: Some("alice".into()),
+            approver: (kind == GrantEventKind::Approved).then(|| "bob".into()),
+            justification: None,
+            ticket: Some("OPS-1".into()),
+            window_end: (kind == GrantEventKind::Activated).then(|| "2026-01-01T12:00:00Z".parse().unwrap()),
+            break_glass: false,
+            provenance: Provenance::new("test", "grants.jsonl").at_line(line),
+        }
+    }
+
+    #[test]
+    fn order_and_duplicates_do_not_change_the_result() {
+        use GrantEventKind::*;
+        let events = vec![
+            ev("g1", Requested, "2026-01-01T08:00:00Z", 1),
+            ev("g1", Approved, "2026-01-01T08:05:00Z", 2),
+            ev("g1", Activated, "2026-01-01T08:06:00Z", 3),
+            ev("g1", Expired, "2026-01-01T12:00:00Z", 4),
+        ];
+        let mut shuffled = vec![events[3].clone(), events[1].clone(), events[0].clone(), events[2].clone()];
+        let mut dup = events[1].clone();
+        dup.provenance.line = Some(9);
+        shuffled.push(dup);
+        let mut d1 = Vec::new();
+        let mut d2 = Vec::new();
+        let a = reconstruct_grants(&events, SignedDuration::from_hours(24), &mut d1);
+        let b = reconstruct_grants(&shuffled, SignedDuration::from_hours(24), &mut d2);
+        assert_eq!(a, b);
+        assert_eq!(a.len(), 1);
+        let g = &a[0];
+        assert_eq!(g.approvers, vec!["bob".to_string()]);
+        assert_eq!(g.events.len(), 4);
+        assert!(g.window_end_recorded);
+        assert!(g.revocation_logged());
+        assert_eq!(g.window_length(), Some(SignedDuration::from_secs(3 * 3600 + 54 * 60)));
+    }
+
+    #[test]
+    fn default_window_applies_when_none_recorded() {
+        let mut e = ev("g2", GrantEventKind::Activated, "2026-01-01T08:00:00Z", 1);
+        e.window_end = None;
+        let mut d = Vec::new();
+        let g = &reconstruct_grants(&[e], SignedDuration::from_hours(4), &mut d)[0];
+        assert!(!g.window_end_recorded);
+        assert_eq!(g.window_end, Some("2026-01-01T12:00:00Z".parse().unwrap()));
+    }
+
+    #[test]
+    fn grant_without_principal_is_a_diagnostic_not_a_silent_drop() {
+        let mut e = ev("g3", GrantEventKind::Activated, "2026-01-01T08:00:00Z", 7);
+        e.principal = None;
+        let mut d = Vec::new();
+        assert!(reconstruct_grants(&[e], SignedDuration::from_hours(4), &mut d).is_empty());
+        assert_eq!(d.len(), 1);
+        assert!(d[0].message.contains("principal"));
+    }
+}

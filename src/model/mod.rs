@@ -1,0 +1,378 @@
+//! The canonical inventory every connector produces and every rule reads.
+//!
+//! Connectors fill an [`Inventory`]; [`Inventory::finalize`] then merges duplicates, checks
+//! references, and sorts everything so that later phases (graph, rules, reports) see the
+//! same order whatever order the sources were read in.
+
+mod assignment;
+mod events;
+mod grant;
+mod identity;
+mod provenance;
+mod role;
+mod secret;
+pub mod time;
+mod trust;
+
+pub use assignment::{Assignment, AssignmentKind, Membership, Window};
+pub use events::{ChangeEvent, ChangeKind, GrantEvent, GrantEventKind};
+pub use grant::{reconstruct_grants, Grant, GrantEventSummary};
+pub use identity::{Identity, IdentityKind};
+pub use provenance::Provenance;
+pub use role::{classify_permission, classify_permissions, PrivilegeLevel, Role};
+pub use secret::{Secret, SecretKind};
+pub use time::{SignedDuration, Timestamp};
+pub use trust::{Condition, ConditionKind, Trust};
+
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+
+/// How serious a connector's remark about its input is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DiagnosticLevel {
+    Info,
+    Warning,
+}
+
+/// A non-fatal remark about the input (an unsupported value skipped, a conflicting event),
+/// carried into every report so nothing is dropped silently.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Diagnostic {
+    pub level: DiagnosticLevel,
+    pub provenance: Provenance,
+    pub message: String,
+}
+
+impl Diagnostic {
+    pub fn warning(provenance: Provenance, message: impl Into<String>) -> Self {
+        Diagnostic {
+            level: DiagnosticLevel::Warning,
+            provenance,
+            message: message.into(),
+        }
+    }
+
+    pub fn info(provenance: Provenance, message: impl Into<String>) -> Self {
+        Diagnostic {
+            level: DiagnosticLevel::Info,
+            provenance,
+            message: message.into(),
+        }
+    }
+}
+
+/// An inventory whose records contradict each other or point at nothing.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InventoryError {
+    #[error("{second}: {what} `{id}` is defined again with different content (first defined at {first}); ids must be unique")]
+    ConflictingDuplicate {
+        what: &'static str,
+        id: String,
+        first: Provenance,
+        second: Provenance,
+    },
+    #[error("{at}: {what} refers to unknown {target_kind} `{id}`; define it or fix the reference")]
+    DanglingReference {
+        what: &'static str,
+        target_kind: &'static str,
+        id: String,
+        at: Provenance,
+    },
+}
+
+/// The canonical inventory.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Inventory {
+    pub identities: Vec<Identity>,
+    pub roles: Vec<Role>,
+    pub memberships: Vec<Membership>,
+    pub assignments: Vec<Assignment>,
+    pub trusts: Vec<Trust>,
+    pub secrets: Vec<Secret>,
+    pub grant_events: Vec<GrantEvent>,
+    pub change_events: Vec<ChangeEvent>,
+    pub diagnostics: Vec<Diagnostic>,
+    #[serde(skip)]
+    identity_index: HashMap<String, usize>,
+    #[serde(skip)]
+    role_index: HashMap<String, usize>,
+}
+
+impl Inventory {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Appends everything another connector produced. Call [`Inventory::finalize`] after the last one.
+    pub fn extend(&mut self, other: Inventory) {
+        self.identities.extend(other.identities);
+        self.roles.extend(other.roles);
+        self.memberships.extend(other.memberships);
+        self.assignments.extend(other.assignments);
+        self.trusts.extend(other.trusts);
+        self.secrets.extend(other.secrets);
+        self.grant_events.extend(other.grant_events);
+        self.change_events.extend(other.change_events);
+        self.diagnostics.extend(other.diagnostics);
+    }
+
+    /// Merges exact duplicates, rejects conflicting ones, checks references, sorts, indexes.
+    ///
+    /// Identities and roles may be described by several sources (a credential report and an
+    /// authorization export both name a user): records equal apart from provenance merge;
+    /// records that disagree are an error naming both places.
+    pub fn finalize(&mut self) -> Result<(), Vec<InventoryError>> {
+        let mut errors = Vec::new();
+        dedup_by_id(&mut self.identities, "identity", |i| &i.id, |i| &i.provenance, |a, b| {
+            let mut b = b.clone();
+            b.provenance = a.provenance.clone();
+            *a == b
+        }, &mut errors);
+        dedup_by_id(&mut self.roles, "role", |r| &r.id, |r| &r.provenance, |a, b| {
+            let mut b = b.clone();
+            b.provenance = a.provenance.clone();
+            *a == b
+        }, &mut errors);
+        dedup_by_id(&mut self.secrets, "secret", |s| &s.id, |s| &s.provenance, |a, b| {
+            let mut b = b.clone();
+            b.provenance = a.provenance.clone();
+            *a == b
+        }, &mut errors);
+        self.reindex();
+
+        for m in &self.memberships {
+            self.check_identity("membership", &m.member, &m.provenance, &mut errors);
+            match self.identity(&m.group) {
+                Some(g) if g.kind == IdentityKind::Group => {}
+                Some(_) => errors.push(InventoryError::DanglingReference {
+                    what: "membership",
+                    target_kind: "group (it names an identity that is not a group)",
+                    id: m.group.clone(),
+                    at: m.provenance.clone(),
+                }),
+                None => errors.push(InventoryError::DanglingReference {
+                    what: "membership",
+                    target_kind: "group",
+                    id: m.group.clone(),
+                    at: m.provenance.clone(),
+                }),
+            }
+        }
+        for a in &self.assignments {
+            self.check_identity("assignment", &a.subject, &a.provenance, &mut errors);
+            self.check_role("assignment", &a.role, &a.provenance, &mut errors);
+        }
+        for t in &self.trusts {
+            self.check_role("trust", &t.role, &t.provenance, &mut errors);
+            if self.identity(&t.principal).is_none() && self.role(&t.principal).is_none() {
+                errors.push(InventoryError::DanglingReference {
+                    what: "trust",
+                    target_kind: "principal (identity, group or role)",
+                    id: t.principal.clone(),
+                    at: t.provenance.clone(),
+                });
+            }
+        }
+        for s in &self.secrets {
+            if let Some(owner) = &s.owner {
+                if self.identity(owner).is_none() {
+                    // Credentials of deleted identities still matter: keep them, say so.
+                    self.diagnostics.push(Diagnostic::warning(
+                        s.provenance.clone(),
+                        format!("secret {} belongs to `{owner}`, which no source defines", s.id),
+                    ));
+                }
+            }
+        }
+        if !errors.is_empty() {
+            errors.sort_by(|a, b| a.to_string().cmp(&b.to_string()));
+            return Err(errors);
+        }
+
+        self.memberships.sort_by(|a, b| {
+            (&a.member, &a.group, a.kind, a.window, &a.provenance)
+                .cmp(&(&b.member, &b.group, b.kind, b.window, &b.provenance))
+        });
+        self.memberships
+            .dedup_by(|b, a| (&a.member, &a.group, a.kind, a.window) == (&b.member, &b.group, b.kind, b.window));
+        self.assignments.sort_by(|a, b| {
+            (&a.subject, &a.role, a.kind, a.window, a.last_used, &a.provenance)
+                .cmp(&(&b.subject, &b.role, b.kind, b.window, b.last_used, &b.provenance))
+        });
+        self.assignments.dedup_by(|b, a| {
+            (&a.subject, &a.role, a.kind, a.window, a.last_used) == (&b.subject, &b.role, b.kind, b.window, b.last_used)
+        });
+        self.trusts.sort_by(|a, b| {
+            (&a.role, &a.principal, &a.conditions, &a.provenance)
+                .cmp(&(&b.role, &b.principal, &b.conditions, &b.provenance))
+        });
+        self.trusts
+            .dedup_by(|b, a| (&a.role, &a.principal, &a.conditions) == (&b.role, &b.principal, &b.conditions));
+        self.grant_events.sort_by(|a, b| {
+            a.dedup_key()
+                .cmp(&b.dedup_key())
+                .then_with(|| a.provenance.cmp(&b.provenance))
+        });
+        self.grant_events.dedup_by(|b, a| a.dedup_key().cmp(&b.dedup_key()).is_eq());
+        self.change_events.sort_by(|a, b| {
+            (a.time, &a.actor, a.kind, &a.action, &a.target, &a.entitlement, &a.provenance).cmp(&(
+                b.time,
+                &b.actor,
+                b.kind,
+                &b.action,
+                &b.target,
+                &b.entitlement,
+                &b.provenance,
+            ))
+        });
+        self.change_events.dedup_by(|b, a| {
+            (a.time, &a.actor, a.kind, &a.action, &a.target, &a.entitlement)
+                == (b.time, &b.actor, b.kind, &b.action, &b.target, &b.entitlement)
+        });
+        self.diagnostics.sort();
+        self.diagnostics.dedup();
+        Ok(())
+    }
+
+    fn reindex(&mut self) {
+        self.identity_index = self
+            .identities
+            .iter()
+            .enumerate()
+            .map(|(i, x)| (x.id.clone(), i))
+            .collect();
+        self.role_index = self
+            .roles
+            .iter()
+            .enumerate()
+            .map(|(i, x)| (x.id.clone(), i))
+            .collect();
+    }
+
+    fn check_identity(&self, what: &'static str, id: &str, at: &Provenance, errors: &mut Vec<InventoryError>) {
+        if self.identity(id).is_none() {
+            errors.push(InventoryError::DanglingReference {
+                what,
+                target_kind: "identity",
+                id: id.to_string(),
+                at: at.clone(),
+            });
+        }
+    }
+
+    fn check_role(&self, what: &'static str, id: &str, at: &Provenance, errors: &mut Vec<InventoryError>) {
+        if self.role(id).is_none() {
+            errors.push(InventoryError::DanglingReference {
+                what,
+                target_kind: "role",
+                id: id.to_string(),
+                at: at.clone(),
+            });
+        }
+    }
+
+    pub fn identity(&self, id: &str) -> Option<&Identity> {
+        self.identity_index.get(id).map(|&i| &self.identities[i])
+    }
+
+    pub fn role(&self, id: &str) -> Option<&Role> {
+        self.role_index.get(id).map(|&i| &self.roles[i])
+    }
+
+    /// A display name for any principal id: the identity's or role's name, else the id.
+    pub fn display_name<'a>(&'a self, id: &'a str) -> &'a str {
+        self.identity(id)
+            .map(|i| i.name.as_str())
+            .or_else(|| self.role(id).map(|r| r.name.as_str()))
+            .unwrap_or(id)
+    }
+
+    /// Counts per record type, for summaries and the collector manifest.
+    pub fn counts(&self) -> BTreeMap<&'static str, usize> {
+        BTreeMap::from([
+            ("identities", self.identities.len()),
+            ("roles", self.roles.len()),
+            ("memberships", self.memberships.len()),
+            ("assignments", self.assignments.len()),
+            ("trusts", self.trusts.len()),
+            ("secrets", self.secrets.len()),
+            ("grant_events", self.grant_events.len()),
+            ("change_events", self.change_events.len()),
+        ])
+    }
+}
+
+/// Sorts by id; merges records equal apart from provenance; reports conflicting ones.
+fn dedup_by_id<T: Clone>(
+    items: &mut Vec<T>,
+    what: &'static str,
+    id: impl Fn(&T) -> &String,
+    provenance: impl Fn(&T) -> &Provenance,
+    same: impl Fn(&T, &T) -> bool,
+    errors: &mut Vec<InventoryError>,
+) {
+    items.sort_by(|a, b| id(a).cmp(id(b)).then_with(|| provenance(a).cmp(provenance(b))));
+    let mut out: Vec<T> = Vec::with_capacity(items.len());
+    for item in items.drain(..) {
+        if let Some(prev) = out.last() {
+            if id(prev) == id(&item) {
+                if !same(prev, &item) {
+                    errors.push(InventoryError::ConflictingDuplicate {
+                        what,
+                        id: id(&item).clone(),
+                        first: provenance(prev).clone(),
+                        second: provenance(&item).clone(),
+                    });
+                }
+                continue;
+            }
+        }
+        out.push(item);
+    }
+    *items = out;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn person(id: &str, line: u32) -> Identity {
+        Identity::new(id, IdentityKind::Human, Provenance::new("t", "inv.yaml").at_line(line))
+    }
+
+    #[test]
+    fn identical_duplicates_merge_conflicting_ones_fail() {
+        let mut inv = Inventory::new();
+        inv.identities.push(person("alice", 1));
+        inv.identities.push(person("alice", 9));
+        inv.finalize().unwrap();
+        assert_eq!(inv.identities.len(), 1);
+
+        let mut inv = Inventory::new();
+        inv.identities.push(person("alice", 1));
+        let mut other = person("alice", 9);
+        other.kind = IdentityKind::Workload;
+        inv.identities.push(other);
+        let errs = inv.finalize().unwrap_err();
+        assert_eq!(errs.len(), 1);
+        let msg = errs[0].to_string();
+        assert!(msg.contains("inv.yaml:9") && msg.contains("inv.yaml:1"), "{msg}");
+    }
+
+    #[test]
+    fn dangling_references_are_errors() {
+        let mut inv = Inventory::new();
+        inv.identities.push(person("alice", 1));
+        inv.assignments.push(Assignment {
+            subject: "alice".into(),
+            role: "ghost".into(),
+            kind: AssignmentKind::Standing,
+            window: Window::UNBOUNDED,
+            last_used: None,
+            provenance: Provenance::new("t", "inv.yaml").at_line(4),
+        });
+        let errs = inv.finalize().unwrap_err();
+        assert!(errs[0].to_string().contains("unknown role `ghost`"));
+    }
+}
