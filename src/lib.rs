@@ -6,3 +6,5 @@
 //! See DESIGN.md in the shared folder and README.md for the whole picture.
 
 pub mod model;
+pub mod finding;
+pub mod graph;

@@ -22,7 +22,7 @@ pub use provenance::Provenance;
 pub use role::{classify_permission, classify_permissions, PrivilegeLevel, Role};
 pub use secret::{Secret, SecretKind};
 pub use time::{SignedDuration, Timestamp};
-pub use trust::{Condition, ConditionKind, Trust};
+pub use trust::{Condition, ConditionKind, Escalation, Trust};
 
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -89,6 +89,7 @@ pub struct Inventory {
     pub memberships: Vec<Membership>,
     pub assignments: Vec<Assignment>,
     pub trusts: Vec<Trust>,
+    pub escalations: Vec<Escalation>,
     pub secrets: Vec<Secret>,
     pub grant_events: Vec<GrantEvent>,
     pub change_events: Vec<ChangeEvent>,
@@ -111,6 +112,7 @@ impl Inventory {
         self.memberships.extend(other.memberships);
         self.assignments.extend(other.assignments);
         self.trusts.extend(other.trusts);
+        self.escalations.extend(other.escalations);
         self.secrets.extend(other.secrets);
         self.grant_events.extend(other.grant_events);
         self.change_events.extend(other.change_events);
@@ -174,6 +176,17 @@ impl Inventory {
                 });
             }
         }
+        for e in &self.escalations {
+            if self.identity(&e.principal).is_none() && self.role(&e.principal).is_none() {
+                errors.push(InventoryError::DanglingReference {
+                    what: "escalation",
+                    target_kind: "principal (identity, group or role)",
+                    id: e.principal.clone(),
+                    at: e.provenance.clone(),
+                });
+            }
+            self.check_role("escalation", &e.target, &e.provenance, &mut errors);
+        }
         for s in &self.secrets {
             if let Some(owner) = &s.owner {
                 if self.identity(owner).is_none() {
@@ -209,6 +222,11 @@ impl Inventory {
         });
         self.trusts
             .dedup_by(|b, a| (&a.role, &a.principal, &a.conditions) == (&b.role, &b.principal, &b.conditions));
+        self.escalations.sort_by(|a, b| {
+            (&a.principal, &a.target, &a.method, &a.provenance).cmp(&(&b.principal, &b.target, &b.method, &b.provenance))
+        });
+        self.escalations
+            .dedup_by(|b, a| (&a.principal, &a.target, &a.method) == (&b.principal, &b.target, &b.method));
         self.grant_events.sort_by(|a, b| {
             a.dedup_key()
                 .cmp(&b.dedup_key())
@@ -296,6 +314,7 @@ impl Inventory {
             ("memberships", self.memberships.len()),
             ("assignments", self.assignments.len()),
             ("trusts", self.trusts.len()),
+            ("escalations", self.escalations.len()),
             ("secrets", self.secrets.len()),
             ("grant_events", self.grant_events.len()),
             ("change_events", self.change_events.len()),

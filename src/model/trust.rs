@@ -68,3 +68,15 @@ pub struct Trust {
     pub conditions: Vec<Condition>,
     pub provenance: Provenance,
 }
+
+/// `principal` can obtain `target` (a role) by a privilege-escalation method, e.g. creating a
+/// new policy version or passing a role to a compute service. Computed by connectors that
+/// model real permissions (AWS, Kubernetes); the generic inventory may state them directly.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Escalation {
+    pub principal: String,
+    pub target: String,
+    /// The method's name (`iam:CreatePolicyVersion`, `pods/exec`…).
+    pub method: String,
+    pub provenance: Provenance,
+}

@@ -1,0 +1,229 @@
+//! The time-aware permission graph: petgraph behind a domain API.
+//!
+//! Nodes are identities (groups included), roles and secrets. Edges say how one reaches the
+//! next and *when*: `member-of` and `assigned` carry a kind (standing / eligible / temporary)
+//! and a validity window; `can-assume` carries the conditions that guard it; `can-escalate`
+//! names a privilege-escalation method; `holds` ties a secret to its owner.
+//!
+//! The graph is built once from a finalized [`Inventory`] (whose order is deterministic, so
+//! node and edge order is too) and then only queried. Every query takes the audit time.
+
+mod path;
+mod reach;
+
+pub use path::{Hop, NodeRef, Path, Relation};
+pub use reach::{ReachMode, Reached};
+
+use crate::model::{
+    AssignmentKind, Condition, IdentityKind, Inventory, PrivilegeLevel, Provenance, Window,
+};
+use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
+use std::collections::HashMap;
+
+/// A node handle. Only [`PermissionGraph`] makes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct NodeId(NodeIndex<u32>);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum NodeKind {
+    Identity(IdentityKind),
+    Role(PrivilegeLevel),
+    Secret,
+}
+
+impl NodeKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            NodeKind::Identity(k) => k.as_str(),
+            NodeKind::Role(_) => "role",
+            NodeKind::Secret => "secret",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Node {
+    pub kind: NodeKind,
+    pub id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EdgeKind {
+    MemberOf { kind: AssignmentKind, window: Window },
+    Assigned { kind: AssignmentKind, window: Window },
+    CanAssume { conditions: Vec<Condition> },
+    CanEscalate { method: String },
+    Holds,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edge {
+    pub kind: EdgeKind,
+    pub provenance: Provenance,
+}
+
+/// Which namespace a node id lives in: identities and roles may share ids across sources.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Space {
+    Identity,
+    Role,
+    Secret,
+}
+
+pub struct PermissionGraph {
+    g: DiGraph<Node, Edge, u32>,
+    index: HashMap<(Space, String), NodeIndex<u32>>,
+}
+
+impl PermissionGraph {
+    /// Builds the graph from a finalized inventory (references already checked).
+    pub fn build(inv: &Inventory) -> PermissionGraph {
+        let mut pg = PermissionGraph {
+            g: DiGraph::with_capacity(
+                inv.identities.len() + inv.roles.len() + inv.secrets.len(),
+                inv.memberships.len() + inv.assignments.len() + inv.trusts.len() + inv.secrets.len(),
+            ),
+            index: HashMap::new(),
+        };
+        for i in &inv.identities {
+            pg.add_node(Space::Identity, NodeKind::Identity(i.kind), &i.id);
+        }
+        for r in &inv.roles {
+            pg.add_node(Space::Role, NodeKind::Role(r.privilege), &r.id);
+        }
+        for s in &inv.secrets {
+            pg.add_node(Space::Secret, NodeKind::Secret, &s.id);
+        }
+        for m in &inv.memberships {
+            if let (Some(a), Some(b)) = (pg.lookup(Space::Identity, &m.member), pg.lookup(Space::Identity, &m.group)) {
+                pg.g.add_edge(a, b, Edge {
+                    kind: EdgeKind::MemberOf { kind: m.kind, window: m.window },
+                    provenance: m.provenance.clone(),
+                });
+            }
+        }
+        for a in &inv.assignments {
+            if let (Some(s), Some(r)) = (pg.lookup(Space::Identity, &a.subject), pg.lookup(Space::Role, &a.role)) {
+                pg.g.add_edge(s, r, Edge {
+                    kind: EdgeKind::Assigned { kind: a.kind, window: a.window },
+                    provenance: a.provenance.clone(),
+                });
+            }
+        }
+        for t in &inv.trusts {
+            if let (Some(p), Some(r)) = (pg.principal(&t.principal), pg.lookup(Space::Role, &t.role)) {
+                pg.g.add_edge(p, r, Edge {
+                    kind: EdgeKind::CanAssume { conditions: t.conditions.clone() },
+                    provenance: t.provenance.clone(),
+                });
+            }
+        }
+        for e in &inv.escalations {
+            if let (Some(p), Some(r)) = (pg.principal(&e.principal), pg.lookup(Space::Role, &e.target)) {
+                pg.g.add_edge(p, r, Edge {
+                    kind: EdgeKind::CanEscalate { method: e.method.clone() },
+                    provenance: e.provenance.clone(),
+                });
+            }
+        }
+        for s in &inv.secrets {
+            if let (Some(o), Some(n)) = (
+                s.owner.as_deref().and_then(|o| pg.lookup(Space::Identity, o)),
+                pg.lookup(Space::Secret, &s.id),
+            ) {
+                pg.g.add_edge(o, n, Edge { kind: EdgeKind::Holds, provenance: s.provenance.clone() });
+            }
+        }
+        pg
+    }
+
+    fn add_node(&mut self, space: Space, kind: NodeKind, id: &str) {
+        let ix = self.g.add_node(Node { kind, id: id.to_string() });
+        self.index.insert((space, id.to_string()), ix);
+    }
+
+    fn lookup(&self, space: Space, id: &str) -> Option<NodeIndex<u32>> {
+        // Allocation-free lookups would need a borrowed key type; ids are short, and build
+        // and queries look up each id once.
+        self.index.get(&(space, id.to_string())).copied()
+    }
+
+    /// A principal of a trust or escalation: an identity if one has the id, else a role.
+    fn principal(&self, id: &str) -> Option<NodeIndex<u32>> {
+        self.lookup(Space::Identity, id).or_else(|| self.lookup(Space::Role, id))
+    }
+
+    pub fn identity(&self, id: &str) -> Option<NodeId> {
+        self.lookup(Space::Identity, id).map(NodeId)
+    }
+
+    pub fn role(&self, id: &str) -> Option<NodeId> {
+        self.lookup(Space::Role, id).map(NodeId)
+    }
+
+    pub fn node(&self, n: NodeId) -> &Node {
+        &self.g[n.0]
+    }
+
+    pub fn node_count(&self) -> usize {
+        self.g.node_count()
+    }
+
+    pub fn edge_count(&self) -> usize {
+        self.g.edge_count()
+    }
+
+    /// Outgoing edges in insertion order (deterministic: the inventory is sorted).
+    fn out_edges(&self, n: NodeIndex<u32>) -> Vec<(EdgeIndex<u32>, NodeIndex<u32>)> {
+        use petgraph::visit::EdgeRef;
+        let mut v: Vec<_> = self.g.edges(n).map(|e| (e.id(), e.target())).collect();
+        // petgraph lists outgoing edges newest first; restore insertion order.
+        v.sort_by_key(|(e, _)| e.index());
+        v
+    }
+
+    fn node_ref(&self, n: NodeIndex<u32>) -> NodeRef {
+        let node = &self.g[n];
+        NodeRef { id: node.id.clone(), kind: node.kind.label().to_string() }
+    }
+
+    fn hop(&self, e: EdgeIndex<u32>) -> Hop {
+        let (from, to) = self.g.edge_endpoints(e).expect("edge index from this graph");
+        let edge = &self.g[e];
+        let (relation, kind, window, conditions, method) = match &edge.kind {
+            EdgeKind::MemberOf { kind, window } => (Relation::MemberOf, Some(*kind), Some(*window), Vec::new(), None),
+            EdgeKind::Assigned { kind, window } => (Relation::Assigned, Some(*kind), Some(*window), Vec::new(), None),
+            EdgeKind::CanAssume { conditions } => (Relation::CanAssume, None, None, conditions.clone(), None),
+            EdgeKind::CanEscalate { method } => (Relation::CanEscalate, None, None, Vec::new(), Some(method.clone())),
+            EdgeKind::Holds => (Relation::Holds, None, None, Vec::new(), None),
+        };
+        Hop {
+            from: self.node_ref(from),
+            relation,
+            kind,
+            window: window.filter(|w| *w != Window::UNBOUNDED),
+            conditions,
+            method,
+            to: self.node_ref(to),
+            source: edge.provenance.clone(),
+        }
+    }
+
+    /// Who holds `role` directly (subjects of assignments, any kind), for inventories.
+    pub fn direct_holders(&self, role: NodeId) -> Vec<(NodeId, AssignmentKind)> {
+        use petgraph::visit::EdgeRef;
+        let mut v: Vec<_> = self
+            .g
+            .edges_directed(role.0, petgraph::Direction::Incoming)
+            .filter_map(|e| match &e.weight().kind {
+                EdgeKind::Assigned { kind, .. } => Some((NodeId(e.source()), *kind)),
+                _ => None,
+            })
+            .collect();
+        v.sort();
+        v
+    }
+}
+
+#[cfg(test)]
+mod tests;

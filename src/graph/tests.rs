@@ -1,0 +1,125 @@
+use super::*;
+use crate::model::*;
+
+fn prov(line: u32) -> Provenance {
+    Provenance::new("test", "inv.yaml").at_line(line)
+}
+
+fn ident(id: &str, kind: IdentityKind) -> Identity {
+    Identity::new(id, kind, prov(1))
+}
+
+fn role(id: &str, privilege: PrivilegeLevel) -> Role {
+    Role {
+        id: id.into(),
+        name: id.into(),
+        permissions: vec![],
+        privilege,
+        scope: None,
+        last_used: None,
+        tags: Default::default(),
+        provenance: prov(2),
+    }
+}
+
+fn assign(subject: &str, role: &str, kind: AssignmentKind, window: Window) -> Assignment {
+    Assignment { subject: subject.into(), role: role.into(), kind, window, last_used: None, provenance: prov(3) }
+}
+
+fn member(member: &str, group: &str, kind: AssignmentKind) -> Membership {
+    Membership { member: member.into(), group: group.into(), kind, window: Window::UNBOUNDED, provenance: prov(4) }
+}
+
+fn now() -> Timestamp {
+    "2026-06-01T00:00:00Z".parse().unwrap()
+}
+
+/// alice ∈ team ∈ platform (nested, with a cycle platform ∈ team); platform → ops (standing);
+/// ops can assume prod-admin (role chain); alice eligible for break-admin; bob temporary ops.
+fn org() -> (Inventory, PermissionGraph) {
+    let mut inv = Inventory::new();
+    inv.identities = vec![
+        ident("alice", IdentityKind::Human),
+        ident("bob", IdentityKind::Human),
+        ident("team", IdentityKind::Group),
+        ident("platform", IdentityKind::Group),
+    ];
+    inv.roles = vec![
+        role("ops", PrivilegeLevel::Write),
+        role("prod-admin", PrivilegeLevel::Admin),
+        role("break-admin", PrivilegeLevel::Admin),
+        role("mfa-admin", PrivilegeLevel::Admin),
+    ];
+    inv.memberships = vec![
+        member("alice", "team", AssignmentKind::Standing),
+        member("team", "platform", AssignmentKind::Standing),
+        member("platform", "team", AssignmentKind::Standing),
+    ];
+    let window = Window { start: Some("2026-05-31T20:00:00Z".parse().unwrap()), end: Some("2026-06-01T04:00:00Z".parse().unwrap()) };
+    inv.assignments = vec![
+        assign("platform", "ops", AssignmentKind::Standing, Window::UNBOUNDED),
+        assign("alice", "break-admin", AssignmentKind::Eligible, Window::UNBOUNDED),
+        assign("bob", "ops", AssignmentKind::Temporary, window),
+    ];
+    inv.trusts = vec![
+        Trust { role: "prod-admin".into(), principal: "ops".into(), conditions: vec![], provenance: prov(5) },
+        Trust {
+            role: "mfa-admin".into(),
+            principal: "alice".into(),
+            conditions: vec![Condition { kind: ConditionKind::Mfa, detail: "mfa".into() }],
+            provenance: prov(6),
+        },
+    ];
+    inv.finalize().unwrap();
+    let g = PermissionGraph::build(&inv);
+    (inv, g)
+}
+
+#[test]
+fn standing_reach_follows_nested_groups_and_role_chains_safely() {
+    let (_, g) = org();
+    let alice = g.identity("alice").unwrap();
+    let reached = g.reach(alice, now(), ReachMode::Standing);
+    let ids: Vec<&str> = reached.iter().map(|r| r.role.as_str()).collect();
+    assert_eq!(ids, vec!["mfa-admin", "ops", "prod-admin"]);
+    let prod = reached.iter().find(|r| r.role == "prod-admin").unwrap();
+    assert_eq!(
+        prod.path.to_string(),
+        "alice -member-of(standing)-> team -member-of(standing)-> platform -assigned(standing)-> ops -can-assume-> prod-admin"
+    );
+    assert!(!prod.path.conditional);
+    let mfa = reached.iter().find(|r| r.role == "mfa-admin").unwrap();
+    assert!(mfa.path.conditional);
+    assert_eq!(prod.privilege, PrivilegeLevel::Admin);
+}
+
+#[test]
+fn temporary_edges_count_only_in_effective_mode_and_inside_their_window() {
+    let (_, g) = org();
+    let bob = g.identity("bob").unwrap();
+    assert!(g.reach(bob, now(), ReachMode::Standing).is_empty());
+    let eff = g.reach(bob, now(), ReachMode::Effective);
+    assert_eq!(eff.iter().map(|r| r.role.as_str()).collect::<Vec<_>>(), vec!["ops", "prod-admin"]);
+    let later: Timestamp = "2026-06-01T05:00:00Z".parse().unwrap();
+    assert!(g.reach(bob, later, ReachMode::Effective).is_empty());
+}
+
+#[test]
+fn eligible_reach_needs_exactly_one_activation() {
+    let (_, g) = org();
+    let alice = g.identity("alice").unwrap();
+    let el = g.eligible_reach(alice, now());
+    assert_eq!(el.iter().map(|r| r.role.as_str()).collect::<Vec<_>>(), vec!["break-admin"]);
+    assert_eq!(el[0].path.hops[0].kind, Some(AssignmentKind::Eligible));
+    let bob = g.identity("bob").unwrap();
+    assert!(g.eligible_reach(bob, now()).is_empty());
+}
+
+#[test]
+fn path_identity_key_ignores_sources() {
+    let (_, g) = org();
+    let alice = g.identity("alice").unwrap();
+    let r = g.reach(alice, now(), ReachMode::Standing);
+    let key = r.iter().find(|r| r.role == "ops").unwrap().path.identity_key();
+    assert_eq!(key, "alice|member-of|team|member-of|platform|assigned|ops");
+}
