@@ -8,3 +8,7 @@
 pub mod model;
 pub mod finding;
 pub mod graph;
+pub mod config;
+pub mod rules;
+pub mod report;
+pub mod connectors;
