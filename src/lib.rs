@@ -12,3 +12,6 @@ pub mod config;
 pub mod rules;
 pub mod report;
 pub mod connectors;
+pub mod gate;
+pub mod scan;
+pub mod cli;

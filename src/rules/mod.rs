@@ -16,7 +16,7 @@ pub mod sp;
 
 pub use catalog::{RuleExample, RuleMeta};
 pub use params::{ParamKind, ParamSpec, ParamValue, RuleParams};
-pub use registry::{all_rules, RegisteredRule};
+pub use registry::{all_rules, find as find_rule, RegisteredRule};
 
 use crate::config::AuditPolicy;
 use crate::finding::{fingerprint, Evidence, Finding, GrantEvidence, Severity};

@@ -1,0 +1,273 @@
+//! One scan, end to end: sources → inventory → graph → grants → rules → suppressions → report.
+//!
+//! This is the library's front door; the CLI adds only argument parsing, the clock, progress
+//! display and file output.
+
+use crate::config::{Config, ConfigErrors, SourceSpec};
+use crate::connectors::{self, ConnectorError, SourceFormat};
+use crate::finding::Finding;
+use crate::gate::suppressions::{self, SuppressionErrors};
+use crate::graph::PermissionGraph;
+use crate::model::{reconstruct_grants, Inventory, InventoryError, Timestamp};
+use crate::report::{Coverage, ScanReport, SourceSummary, Summary, ToolInfo, SCHEMA_VERSION};
+use crate::rules::{run_rules, RegisteredRule, RuleExample, Subject};
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+
+/// Why a scan could not run. Every variant is a usage, configuration or input problem
+/// (exit code 2); an incomplete run is not an error but a report with coverage gaps.
+#[derive(Debug, thiserror::Error)]
+pub enum ScanError {
+    #[error("{0}")]
+    Config(#[from] ConfigErrors),
+    #[error("{0}")]
+    Source(#[from] ConnectorError),
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Sources(Vec<ConnectorError>),
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Inventory(Vec<InventoryError>),
+    #[error("{0}")]
+    Suppressions(#[from] SuppressionErrors),
+    #[error("{0}")]
+    Usage(String),
+}
+
+/// Told what the scan is doing, for progress display. The library never prints.
+pub trait Progress: Sync {
+    fn phase(&self, _name: &str) {}
+    /// A source was recognised or read: `recognised inventory.yaml as generic-inventory`.
+    fn note(&self, _message: &str) {}
+}
+
+/// Progress that goes nowhere (tests, library use).
+pub struct Silent;
+impl Progress for Silent {}
+
+/// A source with its format decided.
+#[derive(Debug, Clone)]
+pub struct ResolvedSource {
+    pub spec: SourceSpec,
+    pub format: SourceFormat,
+}
+
+/// Files the directory scan never treats as data.
+fn is_documentation_or_config(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower.starts_with('.')
+        || lower == "residue.yaml"
+        || lower == "residue.yml"
+        || lower.starts_with("readme")
+        || lower.ends_with(".md")
+        || lower == "suppressions.yaml"
+        || lower == "suppressions.yml"
+}
+
+/// Decides every source's format: as configured, or recognised by content. Files nothing
+/// recognises are refused together, by name.
+pub fn resolve_sources(config: &Config, progress: &dyn Progress) -> Result<Vec<ResolvedSource>, ScanError> {
+    let specs: Vec<SourceSpec> = if config.sources.is_empty() {
+        let mut files = Vec::new();
+        collect_files(&config.base_dir, &mut files).map_err(ScanError::Source)?;
+        let skip = config.suppressions.as_ref().map(|s| s.path.clone());
+        files
+            .into_iter()
+            .filter(|p| Some(p) != skip.as_ref())
+            .map(|p| SourceSpec { display: p.display().to_string(), path: p, format: None, name: None, line: None })
+            .collect()
+    } else {
+        config.sources.clone()
+    };
+    if specs.is_empty() {
+        return Err(ScanError::Usage(format!(
+            "{}: no input files found; point residue at exported data (see docs/formats.md)",
+            config.base_dir.display()
+        )));
+    }
+    let mut resolved = Vec::new();
+    let mut refused = Vec::new();
+    for mut spec in specs {
+        let shown = if config.sources.is_empty() {
+            spec.display.clone()
+        } else {
+            config.base_dir.join(&spec.display).display().to_string()
+        };
+        spec.display = shown;
+        if !spec.path.exists() {
+            refused.push(ConnectorError::Io { file: spec.display.clone(), message: "no such file".into() });
+            continue;
+        }
+        let format = match spec.format {
+            Some(f) => f,
+            None => match connectors::detect(&spec.path, &spec.display) {
+                Ok(Some(f)) => {
+                    progress.note(&format!("recognised {} as {} ({})", spec.display, f.name(), f.describe()));
+                    f
+                }
+                Ok(None) => {
+                    refused.push(ConnectorError::Unrecognised {
+                        file: spec.display.clone(),
+                        reason: "its content matches no known format".into(),
+                    });
+                    continue;
+                }
+                Err(e) => {
+                    refused.push(e);
+                    continue;
+                }
+            },
+        };
+        resolved.push(ResolvedSource { spec, format });
+    }
+    if !refused.is_empty() {
+        return Err(ScanError::Sources(refused));
+    }
+    Ok(resolved)
+}
+
+/// Regular files under `dir`, sorted, recursively; symbolic links to directories are not
+/// followed (a link loop cannot trap the scan).
+fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), ConnectorError> {
+    let io = |e: std::io::Error| ConnectorError::Io { file: dir.display().to_string(), message: e.to_string() };
+    let mut entries: Vec<_> = std::fs::read_dir(dir).map_err(io)?.collect::<Result<_, _>>().map_err(io)?;
+    entries.sort_by_key(|e| e.file_name());
+    for e in entries {
+        let name = e.file_name().to_string_lossy().to_string();
+        if is_documentation_or_config(&name) {
+            continue;
+        }
+        let path = e.path();
+        let meta = std::fs::symlink_metadata(&path).map_err(io)?;
+        if meta.is_dir() {
+            collect_files(&path, out)?;
+        } else if meta.is_file() || (meta.file_type().is_symlink() && path.is_file()) {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Reads every source (in parallel) and merges them in source order, then finalizes.
+pub fn load_inventory(
+    sources: &[ResolvedSource],
+    progress: &dyn Progress,
+) -> Result<(Inventory, Vec<SourceSummary>), ScanError> {
+    let loaded: Vec<Result<Inventory, ConnectorError>> = sources
+        .par_iter()
+        .map(|s| {
+            let name = s.spec.name.clone().unwrap_or_else(|| s.format.name().to_string());
+            connectors::load(s.format, &s.spec.path, &s.spec.display, &name)
+        })
+        .collect();
+    let mut inventory = Inventory::new();
+    let mut summaries = Vec::new();
+    let mut errors = Vec::new();
+    for (s, result) in sources.iter().zip(loaded) {
+        match result {
+            Ok(inv) => {
+                progress.note(&format!("read {} ({})", s.spec.display, s.format.name()));
+                summaries.push(SourceSummary {
+                    name: s.spec.name.clone().unwrap_or_else(|| s.format.name().to_string()),
+                    format: s.format.name().to_string(),
+                    file: s.spec.display.clone(),
+                    records: inv
+                        .counts()
+                        .into_iter()
+                        .filter(|(_, n)| *n > 0)
+                        .map(|(k, n)| (k.to_string(), n))
+                        .collect(),
+                });
+                inventory.extend(inv);
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(if errors.len() == 1 { ScanError::Source(errors.remove(0)) } else { ScanError::Sources(errors) });
+    }
+    inventory.finalize().map_err(ScanError::Inventory)?;
+    Ok((inventory, summaries))
+}
+
+/// Evaluates the configured rules over a finalized inventory. Returns the sorted findings and
+/// the coverage gaps (rules that crashed).
+pub fn evaluate(inventory: &mut Inventory, config: &Config, now: Timestamp) -> (Vec<Finding>, Coverage) {
+    let mut diagnostics = Vec::new();
+    let grants = reconstruct_grants(&inventory.grant_events, config.policy.jit_default_window, &mut diagnostics);
+    inventory.diagnostics.extend(diagnostics);
+    inventory.diagnostics.sort();
+    inventory.diagnostics.dedup();
+    let graph = PermissionGraph::build(inventory);
+    let subject = Subject::new(inventory, &graph, &grants, &config.policy, now);
+    let run = run_rules(&config.rules, &subject);
+    let gaps: Vec<String> = run
+        .crashes
+        .iter()
+        .map(|c| format!("rule {} crashed and reported nothing: {}", c.rule_id, c.message))
+        .collect();
+    (run.findings, Coverage { complete: gaps.is_empty(), gaps })
+}
+
+/// Runs a whole scan as configured.
+pub fn scan(config: &Config, now: Timestamp, progress: &dyn Progress) -> Result<ScanReport, ScanError> {
+    let suppressions = match &config.suppressions {
+        Some(spec) => {
+            let text = std::fs::read_to_string(&spec.path).map_err(|e| ConnectorError::Io {
+                file: spec.display.clone(),
+                message: e.to_string(),
+            })?;
+            suppressions::parse(&text, &spec.display)?
+        }
+        None => Vec::new(),
+    };
+    progress.phase("recognising sources");
+    let sources = resolve_sources(config, progress)?;
+    progress.phase("reading sources");
+    let (mut inventory, source_summaries) = load_inventory(&sources, progress)?;
+    progress.phase("evaluating rules");
+    let (findings, coverage) = evaluate(&mut inventory, config, now);
+    progress.phase("writing reports");
+    let (findings, suppressed, suppression_notes) = suppressions::apply(findings, &suppressions, now);
+    let mut rules: Vec<String> = config.rules.iter().map(|r| r.rule.meta.id.clone()).collect();
+    rules.sort();
+    Ok(ScanReport {
+        schema_version: SCHEMA_VERSION,
+        tool: ToolInfo::default(),
+        audit_time: now,
+        sources: source_summaries,
+        policy: config.policy.clone(),
+        rules,
+        summary: Summary::of(&findings, suppressed.len()),
+        coverage,
+        findings,
+        suppressed,
+        suppression_notes,
+        diagnostics: inventory.diagnostics,
+    })
+}
+
+/// Runs one rule on one of its catalog examples (used by the catalog tests and
+/// `residue rules explain --check`).
+pub fn run_example(rule: &'static RegisteredRule, example: &RuleExample) -> Result<Vec<Finding>, String> {
+    let now = crate::model::time::parse_timestamp(&example.now).map_err(|e| format!("example `{}`: now: {e}", example.name))?;
+    let config_text = match &example.config {
+        Some(v) => serde_yaml::to_string(v).map_err(|e| e.to_string())?,
+        None => String::new(),
+    };
+    let mut config = Config::parse(&config_text, &format!("{} example `{}` config", rule.meta.id, example.name), Path::new("."))
+        .map_err(|e| e.to_string())?;
+    config.rules.retain(|r| r.rule.meta.id == rule.meta.id);
+    if config.rules.is_empty() {
+        return Err(format!("example `{}` disables the rule it illustrates", example.name));
+    }
+    let text = serde_yaml::to_string(&example.inventory).map_err(|e| e.to_string())?;
+    let file = format!("{} example `{}`", rule.meta.id, example.name);
+    let mut inventory = connectors::generic::parse_inventory_str(&text, "example", &file).map_err(|e| e.to_string())?;
+    inventory
+        .finalize()
+        .map_err(|errs| errs.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))?;
+    let (findings, coverage) = evaluate(&mut inventory, &config, now);
+    if !coverage.complete {
+        return Err(coverage.gaps.join("; "));
+    }
+    Ok(findings)
+}

@@ -1,0 +1,6 @@
+//! The one integration test binary: runs the `residue` binary on fixtures.
+
+mod support;
+
+mod cli;
+mod sample_org;
