@@ -237,3 +237,6 @@ fn panic_message(payload: &Box<dyn std::any::Any + Send>) -> String {
         "the rule panicked".to_string()
     }
 }
+
+#[cfg(test)]
+mod engine_tests;
