@@ -3,6 +3,12 @@
 //! Every format renders a [`ScanReport`]; every format is deterministic (same report, same
 //! bytes) and states the audit time, the sources, the coverage and the suppressions.
 
+pub mod csv;
+pub mod escape;
+pub mod json;
+pub mod markdown;
+pub mod terminal;
+
 use crate::config::AuditPolicy;
 use crate::finding::{Finding, Severity};
 use crate::model::{Diagnostic, Timestamp};
@@ -99,4 +105,157 @@ pub struct ScanReport {
     /// Suppressions that expired (and so no longer suppress) or matched nothing.
     pub suppression_notes: Vec<String>,
     pub diagnostics: Vec<Diagnostic>,
+}
+
+/// A small hand-built report for the writers' unit tests: two findings (one with a path),
+/// one suppressed finding, two sources, a diagnostic and a suppression note.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use super::*;
+    use crate::finding::{fingerprint, Evidence};
+    use crate::graph::{Hop, NodeRef, Path, Relation};
+    use crate::model::{AssignmentKind, Provenance};
+
+    fn node(id: &str, kind: &str) -> NodeRef {
+        NodeRef {
+            id: id.into(),
+            kind: kind.into(),
+        }
+    }
+
+    fn standing_hop(from: NodeRef, relation: Relation, to: NodeRef, line: u32) -> Hop {
+        Hop {
+            from,
+            relation,
+            kind: Some(AssignmentKind::Standing),
+            window: None,
+            conditions: Vec::new(),
+            method: None,
+            to,
+            source: Provenance::new("okta", "okta/groups.json").at_line(line),
+        }
+    }
+
+    /// A finding built the way rules build them, with its fingerprint.
+    pub(crate) fn finding(
+        rule_id: &str,
+        severity: Severity,
+        subject: &str,
+        entitlement: Option<&str>,
+        message: &str,
+    ) -> Finding {
+        Finding {
+            rule_id: rule_id.into(),
+            rule_name: format!("{}-rule", rule_id.to_ascii_lowercase()),
+            severity,
+            subject: subject.into(),
+            entitlement: entitlement.map(Into::into),
+            message: message.into(),
+            evidence: Evidence::default(),
+            fingerprint: fingerprint(rule_id, subject, entitlement, ""),
+        }
+    }
+
+    pub(crate) fn sample_report() -> ScanReport {
+        let path = Path {
+            hops: vec![
+                standing_hop(
+                    node("alice@acme.example", "human"),
+                    Relation::MemberOf,
+                    node("platform", "group"),
+                    12,
+                ),
+                standing_hop(
+                    node("platform", "group"),
+                    Relation::Assigned,
+                    node("prod-admin", "role"),
+                    30,
+                ),
+            ],
+            conditional: false,
+        };
+        let mut standing_admin = finding(
+            "SP001",
+            Severity::High,
+            "alice@acme.example",
+            Some("prod-admin"),
+            "alice@acme.example holds admin role prod-admin through group platform (standing).",
+        );
+        standing_admin.evidence.sources = path.sources().cloned().collect();
+        standing_admin.evidence.path = Some(path);
+
+        let mut unrotated = finding(
+            "SC001",
+            Severity::Medium,
+            "key/ci-deployer/AKIA0001",
+            None,
+            "secret key/ci-deployer/AKIA0001 was last rotated 412 days ago; the limit is 90 days.",
+        );
+        unrotated
+            .evidence
+            .facts
+            .insert("age_days".into(), "412".into());
+        unrotated.evidence.sources =
+            vec![Provenance::new("aws", "aws/credential-report.csv").at_line(4)];
+
+        let mut dormant = finding(
+            "SP004",
+            Severity::Low,
+            "bob@acme.example",
+            Some("billing-admin"),
+            "bob@acme.example has not used standing role billing-admin for 200 days.",
+        );
+        dormant.evidence.sources =
+            vec![Provenance::new("okta", "okta/assignments.json").with_record("/7")];
+
+        let findings = vec![standing_admin, unrotated];
+        let summary = Summary::of(&findings, 1);
+        ScanReport {
+            schema_version: SCHEMA_VERSION,
+            tool: ToolInfo::default(),
+            audit_time: "2026-03-01T09:30:00Z".parse().expect("valid timestamp"),
+            sources: vec![
+                SourceSummary {
+                    name: "aws".into(),
+                    format: "aws-credential-report".into(),
+                    file: "aws/credential-report.csv".into(),
+                    records: BTreeMap::from([("secrets".into(), 3)]),
+                },
+                SourceSummary {
+                    name: "okta".into(),
+                    format: "generic".into(),
+                    file: "okta/groups.json".into(),
+                    records: BTreeMap::from([("assignments".into(), 5), ("identities".into(), 4)]),
+                },
+            ],
+            policy: AuditPolicy::default(),
+            rules: vec!["SC001".into(), "SP001".into(), "SP004".into()],
+            summary,
+            coverage: Coverage {
+                complete: true,
+                gaps: Vec::new(),
+            },
+            findings,
+            suppressed: vec![SuppressedFinding {
+                finding: dormant,
+                reason: "Finance quarter close; removal scheduled.".into(),
+                approved_by: Some("carol@acme.example".into()),
+                expires: "2026-04-01".into(),
+            }],
+            suppression_notes: vec![
+                "suppression for SP009/dave@acme.example matched no finding".into()
+            ],
+            diagnostics: vec![Diagnostic::warning(
+                Provenance::new("okta", "okta/groups.json").at_line(88),
+                "unknown membership kind `nested`; treated as standing",
+            )],
+        }
+    }
+
+    /// The sample report with its first finding's subject replaced (by a hostile name).
+    pub(crate) fn report_with_subject(subject: &str) -> ScanReport {
+        let mut report = sample_report();
+        report.findings[0].subject = subject.into();
+        report
+    }
 }
