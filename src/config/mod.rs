@@ -78,6 +78,7 @@ pub struct SourceSpec {
 }
 
 /// A validated configuration.
+#[derive(Debug)]
 pub struct Config {
     /// The configuration file, when there is one.
     pub file: Option<String>,

@@ -176,6 +176,16 @@ pub struct ConfiguredRule {
     pub params: RuleParams,
 }
 
+impl std::fmt::Debug for ConfiguredRule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConfiguredRule")
+            .field("id", &self.rule.meta.id)
+            .field("severity", &self.severity)
+            .field("params", &self.params)
+            .finish()
+    }
+}
+
 /// A rule that panicked: the run is incomplete, and says which rule and why.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct RuleCrash {
