@@ -1,7 +1,144 @@
 //! Connectors: each turns one source format into the canonical [`Inventory`], with
 //! provenance on every record. Connectors know nothing about rules.
+//!
+//! [`detect`] recognises a file's format by its content; [`load`] reads it. Neither
+//! finalizes the inventory: the caller merges every source first.
 
 mod error;
 pub mod generic;
 
 pub use error::ConnectorError;
+
+use crate::model::Inventory;
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::Path;
+
+/// The formats residue reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SourceFormat {
+    /// The generic inventory, YAML or JSON (docs/formats.md).
+    GenericInventory,
+    /// A grant log in JSON Lines (docs/formats.md).
+    GrantLogJsonl,
+    /// A grant log in CSV (docs/formats.md).
+    GrantLogCsv,
+}
+
+impl SourceFormat {
+    pub const ALL: [SourceFormat; 3] = [
+        SourceFormat::GenericInventory,
+        SourceFormat::GrantLogJsonl,
+        SourceFormat::GrantLogCsv,
+    ];
+
+    /// The name used in residue.yaml and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            SourceFormat::GenericInventory => "generic-inventory",
+            SourceFormat::GrantLogJsonl => "grant-log-jsonl",
+            SourceFormat::GrantLogCsv => "grant-log-csv",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<SourceFormat> {
+        SourceFormat::ALL.into_iter().find(|f| f.name() == name)
+    }
+
+    /// One line for "recognised X as …" messages.
+    pub fn describe(self) -> &'static str {
+        match self {
+            SourceFormat::GenericInventory => "a generic inventory (YAML or JSON)",
+            SourceFormat::GrantLogJsonl => "a grant log in JSON Lines",
+            SourceFormat::GrantLogCsv => "a grant log in CSV",
+        }
+    }
+
+    /// What a file in this format must contain, for "the file is empty" errors.
+    fn expected(self) -> &'static str {
+        match self {
+            SourceFormat::GenericInventory => generic::INVENTORY_EXPECTED,
+            SourceFormat::GrantLogJsonl => generic::JSONL_EXPECTED,
+            SourceFormat::GrantLogCsv => generic::CSV_EXPECTED,
+        }
+    }
+}
+
+impl std::fmt::Display for SourceFormat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// How much of a file [`detect`] reads.
+const DETECT_PREFIX_BYTES: u64 = 64 * 1024;
+
+/// Recognises a file's format by its content (reads at most the first 64 KiB): `Ok(None)`
+/// if unrecognised. An empty file, an unreadable one, or one that is not UTF-8 is an error.
+pub fn detect(path: &Path, display: &str) -> Result<Option<SourceFormat>, ConnectorError> {
+    let mut prefix = Vec::new();
+    File::open(path)
+        .and_then(|file| file.take(DETECT_PREFIX_BYTES).read_to_end(&mut prefix))
+        .map_err(|err| ConnectorError::io(display, &err))?;
+    let complete = (prefix.len() as u64) < DETECT_PREFIX_BYTES;
+    let text = match std::str::from_utf8(&prefix) {
+        Ok(text) => text,
+        // The 64 KiB cut may fall inside a character: keep what came before it.
+        Err(err) if err.error_len().is_none() => {
+            std::str::from_utf8(&prefix[..err.valid_up_to()]).unwrap_or("")
+        }
+        Err(err) => return Err(generic::not_utf8(&prefix, err.valid_up_to(), display)),
+    };
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if text.trim().is_empty() {
+        return Err(ConnectorError::empty(
+            display,
+            "a generic inventory (YAML or JSON) or a grant log (JSON Lines or CSV); see docs/formats.md",
+        ));
+    }
+    Ok(generic::sniff(text, complete))
+}
+
+/// Reads one source file into an [`Inventory`] (not finalized).
+///
+/// `display` names the file in provenance and errors (keep it as the user wrote it);
+/// `source_name` is the source's name from residue.yaml. Grant logs are streamed.
+pub fn load(
+    format: SourceFormat,
+    path: &Path,
+    display: &str,
+    source_name: &str,
+) -> Result<Inventory, ConnectorError> {
+    match format {
+        SourceFormat::GenericInventory => {
+            let bytes = std::fs::read(path).map_err(|err| ConnectorError::io(display, &err))?;
+            if bytes.iter().all(u8::is_ascii_whitespace) {
+                return Err(ConnectorError::empty(display, format.expected()));
+            }
+            let text = generic::decode_utf8(&bytes, display)?;
+            generic::parse_inventory_str(text, source_name, display)
+        }
+        SourceFormat::GrantLogJsonl => {
+            let file = File::open(path).map_err(|err| ConnectorError::io(display, &err))?;
+            generic::read_grant_jsonl(BufReader::new(file), source_name, display)
+        }
+        SourceFormat::GrantLogCsv => {
+            let file = File::open(path).map_err(|err| ConnectorError::io(display, &err))?;
+            generic::read_grant_csv(BufReader::new(file), source_name, display)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn format_names_round_trip() {
+        for format in SourceFormat::ALL {
+            assert_eq!(SourceFormat::parse(format.name()), Some(format));
+            assert!(!format.describe().is_empty() && !format.expected().is_empty());
+        }
+        assert_eq!(SourceFormat::parse("aws"), None);
+    }
+}
