@@ -250,3 +250,7 @@ fn panic_message(payload: &Box<dyn std::any::Any + Send>) -> String {
 
 #[cfg(test)]
 mod engine_tests;
+#[cfg(test)]
+mod catalog_tests;
+#[cfg(test)]
+pub(crate) mod test_support;

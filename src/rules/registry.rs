@@ -23,6 +23,17 @@ macro_rules! catalog {
 fn entries() -> Vec<((&'static str, &'static str), &'static dyn Rule)> {
     vec![
         // RULES: one line per rule, sorted by id.
+        (catalog!("rules/gv/GV001-approval-gap.yaml"), &gv::gv001_approval_gap::ApprovalGap),
+        (catalog!("rules/gv/GV002-window-too-long.yaml"), &gv::gv002_window_too_long::WindowTooLong),
+        (catalog!("rules/gv/GV003-break-glass-unreviewed.yaml"), &gv::gv003_break_glass_unreviewed::BreakGlassUnreviewed),
+        (catalog!("rules/gv/GV004-ownerless-non-human-identity.yaml"), &gv::gv004_ownerless_non_human_identity::OwnerlessNonHumanIdentity),
+        (catalog!("rules/rv/RV001-expired-grant-still-assigned.yaml"), &rv::rv001_expired_grant_still_assigned::ExpiredGrantStillAssigned),
+        (catalog!("rules/rv/RV002-unverified-revocation.yaml"), &rv::rv002_unverified_revocation::UnverifiedRevocation),
+        (catalog!("rules/sc/SC001-secret-not-rotated.yaml"), &sc::sc001_secret_not_rotated::SecretNotRotated),
+        (catalog!("rules/sc/SC002-secret-unused.yaml"), &sc::sc002_secret_unused::SecretUnused),
+        (catalog!("rules/sp/SP001-standing-admin.yaml"), &sp::sp001_standing_admin::StandingAdmin),
+        (catalog!("rules/sp/SP002-standing-behind-jit.yaml"), &sp::sp002_standing_behind_jit::StandingBehindJit),
+        (catalog!("rules/sp/SP003-dormant-standing-privilege.yaml"), &sp::sp003_dormant_standing_privilege::DormantStandingPrivilege),
     ]
 }
 

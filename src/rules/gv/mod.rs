@@ -1,1 +1,21 @@
-//! Rule family GV.
+//! Rule family GV: governance — the JIT process itself: approvals, window lengths,
+//! break-glass reviews and accountable owners.
+
+pub mod gv001_approval_gap;
+pub mod gv002_window_too_long;
+pub mod gv003_break_glass_unreviewed;
+pub mod gv004_ownerless_non_human_identity;
+
+use crate::model::Grant;
+use crate::rules::rv::entitlement_words;
+use crate::rules::RuleContext;
+
+/// `Grant g1 for alice on role prod-admin (admin)`: how a grant opens a message.
+pub(crate) fn grant_words(ctx: &RuleContext<'_>, grant: &Grant) -> String {
+    format!(
+        "Grant {} for {} on {}",
+        grant.id,
+        ctx.inventory.display_name(&grant.principal),
+        entitlement_words(ctx, &grant.entitlement)
+    )
+}
