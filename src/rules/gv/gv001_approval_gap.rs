@@ -45,7 +45,7 @@ impl Rule for ApprovalGap {
 fn gaps(grant: &Grant, break_glass_exempt: bool) -> Vec<(&'static str, String)> {
     let mut gaps = Vec::new();
     if grant.denied {
-        gaps.push(("denied", "was activated although it was denied".to_string()));
+        gaps.push(("denied", "went ahead although it was denied".to_string()));
     }
     let requester = grant.requester.as_deref();
     for approver in &grant.approvers {
@@ -151,7 +151,7 @@ mod tests {
         let finding = only(f.run("GV001", NOW));
         assert_eq!(
             finding.message,
-            "Grant g2 for alice on role prod-admin (admin) was activated although it was denied, \
+            "Grant g2 for alice on role prod-admin (admin) went ahead although it was denied, \
              and it was activated with no approval."
         );
         assert_eq!(finding.evidence.facts["gaps"], "denied, unapproved");

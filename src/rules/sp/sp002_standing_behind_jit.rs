@@ -24,7 +24,7 @@ impl Rule for StandingBehindJit {
                 };
                 let message = if held.role == eligible.role {
                     format!(
-                        "{who} reaches role {} ({}) {} as standing access although it is \
+                        "{who} reaches role {} ({}) {} as standing access although {who} is \
                          JIT-eligible for it (standing: {}; eligible: {}).",
                         held.role,
                         held.privilege,
@@ -101,7 +101,7 @@ mod tests {
         assert!(
             finding.message.starts_with(
                 "ci-deployer reaches role ops-admin (admin) through group platform as standing access \
-                 although it is JIT-eligible for it"
+                 although ci-deployer is JIT-eligible for it"
             ),
             "{}",
             finding.message
