@@ -68,7 +68,7 @@ pub(crate) struct IdentityRecord {
     #[serde(default, deserialize_with = "null_as_empty")]
     tags: BTreeMap<String, String>,
     #[serde(default, deserialize_with = "null_as_empty")]
-    pub member_of: Vec<Id>,
+    member_of: Vec<Id>,
     #[serde(rename = "extensions")]
     _extensions: Option<IgnoredAny>,
 }
@@ -358,6 +358,8 @@ impl ChangeEventRecord {
         }
     }
 }
+
+// How each record is named in "invalid type: …, expected …" errors.
 
 impl Expecting for InventoryDocument {
     const EXPECTING: &'static str = "a mapping with `version` and the sections identities, roles, memberships, assignments, trusts, escalations, secrets, grant_events, change_events";

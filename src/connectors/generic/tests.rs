@@ -787,3 +787,54 @@ fn deeply_nested_extensions_do_not_crash() {
     );
     let _ = parse_inventory_str(&json, "s", "inv.json");
 }
+
+#[test]
+fn detect_reads_only_a_prefix_and_survives_a_cut_character() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.yaml");
+    // A two-byte character straddles the 64 KiB detection limit.
+    let mut text = String::from("version: 1\nroles:\n  - id: r\n    name: \"");
+    if (65_535 - text.len()) % 2 != 0 {
+        text.push('x');
+    }
+    text.push_str(&"é".repeat(40_000));
+    text.push_str("\"\n");
+    for i in 0..2_000 {
+        text.push_str(&format!(
+            "  - id: role-{i}\n    permissions: [s3:GetObject]\n"
+        ));
+    }
+    std::fs::write(&path, &text).unwrap();
+    assert_eq!(
+        detect(&path, "big.yaml").unwrap(),
+        Some(SourceFormat::GenericInventory)
+    );
+    let inv = load(SourceFormat::GenericInventory, &path, "big.yaml", "s").unwrap();
+    assert_eq!(inv.roles.len(), 2_001);
+    assert_eq!(inv.roles[2_000].provenance.line, Some(5 + 2 * 1_999));
+}
+
+#[test]
+fn yaml_document_level_mistakes_say_how_to_fix_them() {
+    let err = parse_inventory_str("roles: []\n---\nroles: []\n", "s", "inv.yaml")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("more than one document") && err.contains("remove the extra `---`"),
+        "{err}"
+    );
+    let err = parse_inventory_str("roles: []\nroles: []\n", "s", "inv.yaml")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("inv.yaml: line 1, column 1: duplicate field `roles`"),
+        "{err}"
+    );
+    let err = parse_inventory_str("- a\n- b\n", "s", "inv.yaml")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("expected a mapping with `version` and the sections"),
+        "{err}"
+    );
+}
