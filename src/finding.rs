@@ -130,7 +130,12 @@ impl Finding {
 /// The fingerprint of a fact: rule, subject, entitlement and a rule-chosen identity key
 /// (the nodes of a path, a grant id, a secret id). Never timestamps, wording or severity,
 /// so the same fact keeps its fingerprint across runs, rewordings and re-ranking.
-pub fn fingerprint(rule_id: &str, subject: &str, entitlement: Option<&str>, identity_key: &str) -> String {
+pub fn fingerprint(
+    rule_id: &str,
+    subject: &str,
+    entitlement: Option<&str>,
+    identity_key: &str,
+) -> String {
     let mut h = Sha256::new();
     // Version prefix and NUL separators: fields can never run into each other.
     for part in [
@@ -158,7 +163,10 @@ mod tests {
         assert_eq!(a.len(), 32);
         assert_ne!(a, fingerprint("SP001", "alicea", Some("dmin"), ""));
         assert_ne!(a, fingerprint("SP002", "alice", Some("admin"), ""));
-        assert_ne!(fingerprint("R", "a", None, ""), fingerprint("R", "a", Some(""), "x"));
+        assert_ne!(
+            fingerprint("R", "a", None, ""),
+            fingerprint("R", "a", Some(""), "x")
+        );
     }
 
     #[test]

@@ -5,13 +5,13 @@
 //! ```
 //! See DESIGN.md in the shared folder and README.md for the whole picture.
 
-pub mod model;
-pub mod finding;
-pub mod graph;
-pub mod config;
-pub mod rules;
-pub mod report;
-pub mod connectors;
-pub mod gate;
-pub mod scan;
 pub mod cli;
+pub mod config;
+pub mod connectors;
+pub mod finding;
+pub mod gate;
+pub mod graph;
+pub mod model;
+pub mod report;
+pub mod rules;
+pub mod scan;

@@ -64,7 +64,10 @@ fn is_documentation_or_config(name: &str) -> bool {
 
 /// Decides every source's format: as configured, or recognised by content. Files nothing
 /// recognises are refused together, by name.
-pub fn resolve_sources(config: &Config, progress: &dyn Progress) -> Result<Vec<ResolvedSource>, ScanError> {
+pub fn resolve_sources(
+    config: &Config,
+    progress: &dyn Progress,
+) -> Result<Vec<ResolvedSource>, ScanError> {
     let specs: Vec<SourceSpec> = if config.sources.is_empty() {
         let mut files = Vec::new();
         collect_files(&config.base_dir, &mut files).map_err(ScanError::Source)?;
@@ -72,7 +75,13 @@ pub fn resolve_sources(config: &Config, progress: &dyn Progress) -> Result<Vec<R
         files
             .into_iter()
             .filter(|p| Some(p) != skip.as_ref())
-            .map(|p| SourceSpec { display: p.display().to_string(), path: p, format: None, name: None, line: None })
+            .map(|p| SourceSpec {
+                display: p.display().to_string(),
+                path: p,
+                format: None,
+                name: None,
+                line: None,
+            })
             .collect()
     } else {
         config.sources.clone()
@@ -93,14 +102,22 @@ pub fn resolve_sources(config: &Config, progress: &dyn Progress) -> Result<Vec<R
         };
         spec.display = shown;
         if !spec.path.exists() {
-            refused.push(ConnectorError::Io { file: spec.display.clone(), message: "no such file".into() });
+            refused.push(ConnectorError::Io {
+                file: spec.display.clone(),
+                message: "no such file".into(),
+            });
             continue;
         }
         let format = match spec.format {
             Some(f) => f,
             None => match connectors::detect(&spec.path, &spec.display) {
                 Ok(Some(f)) => {
-                    progress.note(&format!("recognised {} as {} ({})", spec.display, f.name(), f.describe()));
+                    progress.note(&format!(
+                        "recognised {} as {} ({})",
+                        spec.display,
+                        f.name(),
+                        f.describe()
+                    ));
                     f
                 }
                 Ok(None) => {
@@ -127,8 +144,14 @@ pub fn resolve_sources(config: &Config, progress: &dyn Progress) -> Result<Vec<R
 /// Regular files under `dir`, sorted, recursively; symbolic links to directories are not
 /// followed (a link loop cannot trap the scan).
 fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), ConnectorError> {
-    let io = |e: std::io::Error| ConnectorError::Io { file: dir.display().to_string(), message: e.to_string() };
-    let mut entries: Vec<_> = std::fs::read_dir(dir).map_err(io)?.collect::<Result<_, _>>().map_err(io)?;
+    let io = |e: std::io::Error| ConnectorError::Io {
+        file: dir.display().to_string(),
+        message: e.to_string(),
+    };
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .map_err(io)?
+        .collect::<Result<_, _>>()
+        .map_err(io)?;
     entries.sort_by_key(|e| e.file_name());
     for e in entries {
         let name = e.file_name().to_string_lossy().to_string();
@@ -154,7 +177,11 @@ pub fn load_inventory(
     let loaded: Vec<Result<Inventory, ConnectorError>> = sources
         .par_iter()
         .map(|s| {
-            let name = s.spec.name.clone().unwrap_or_else(|| s.format.name().to_string());
+            let name = s
+                .spec
+                .name
+                .clone()
+                .unwrap_or_else(|| s.format.name().to_string());
             connectors::load(s.format, &s.spec.path, &s.spec.display, &name)
         })
         .collect();
@@ -166,7 +193,11 @@ pub fn load_inventory(
             Ok(inv) => {
                 progress.note(&format!("read {} ({})", s.spec.display, s.format.name()));
                 summaries.push(SourceSummary {
-                    name: s.spec.name.clone().unwrap_or_else(|| s.format.name().to_string()),
+                    name: s
+                        .spec
+                        .name
+                        .clone()
+                        .unwrap_or_else(|| s.format.name().to_string()),
                     format: s.format.name().to_string(),
                     file: s.spec.display.clone(),
                     records: inv
@@ -182,7 +213,11 @@ pub fn load_inventory(
         }
     }
     if !errors.is_empty() {
-        return Err(if errors.len() == 1 { ScanError::Source(errors.remove(0)) } else { ScanError::Sources(errors) });
+        return Err(if errors.len() == 1 {
+            ScanError::Source(errors.remove(0))
+        } else {
+            ScanError::Sources(errors)
+        });
     }
     inventory.finalize().map_err(ScanError::Inventory)?;
     Ok((inventory, summaries))
@@ -190,9 +225,17 @@ pub fn load_inventory(
 
 /// Evaluates the configured rules over a finalized inventory. Returns the sorted findings and
 /// the coverage gaps (rules that crashed).
-pub fn evaluate(inventory: &mut Inventory, config: &Config, now: Timestamp) -> (Vec<Finding>, Coverage) {
+pub fn evaluate(
+    inventory: &mut Inventory,
+    config: &Config,
+    now: Timestamp,
+) -> (Vec<Finding>, Coverage) {
     let mut diagnostics = Vec::new();
-    let grants = reconstruct_grants(&inventory.grant_events, config.policy.jit_default_window, &mut diagnostics);
+    let grants = reconstruct_grants(
+        &inventory.grant_events,
+        config.policy.jit_default_window,
+        &mut diagnostics,
+    );
     inventory.diagnostics.extend(diagnostics);
     inventory.diagnostics.sort();
     inventory.diagnostics.dedup();
@@ -202,13 +245,28 @@ pub fn evaluate(inventory: &mut Inventory, config: &Config, now: Timestamp) -> (
     let gaps: Vec<String> = run
         .crashes
         .iter()
-        .map(|c| format!("rule {} crashed and reported nothing: {}", c.rule_id, c.message))
+        .map(|c| {
+            format!(
+                "rule {} crashed and reported nothing: {}",
+                c.rule_id, c.message
+            )
+        })
         .collect();
-    (run.findings, Coverage { complete: gaps.is_empty(), gaps })
+    (
+        run.findings,
+        Coverage {
+            complete: gaps.is_empty(),
+            gaps,
+        },
+    )
 }
 
 /// Runs a whole scan as configured.
-pub fn scan(config: &Config, now: Timestamp, progress: &dyn Progress) -> Result<ScanReport, ScanError> {
+pub fn scan(
+    config: &Config,
+    now: Timestamp,
+    progress: &dyn Progress,
+) -> Result<ScanReport, ScanError> {
     let suppressions = match &config.suppressions {
         Some(spec) => {
             let text = std::fs::read_to_string(&spec.path).map_err(|e| ConnectorError::Io {
@@ -226,8 +284,13 @@ pub fn scan(config: &Config, now: Timestamp, progress: &dyn Progress) -> Result<
     progress.phase("evaluating rules");
     let (findings, coverage) = evaluate(&mut inventory, config, now);
     progress.phase("writing reports");
-    let (findings, suppressed, suppression_notes) = suppressions::apply(findings, &suppressions, now);
-    let mut rules: Vec<String> = config.rules.iter().map(|r| r.rule.meta.id.clone()).collect();
+    let (findings, suppressed, suppression_notes) =
+        suppressions::apply(findings, &suppressions, now);
+    let mut rules: Vec<String> = config
+        .rules
+        .iter()
+        .map(|r| r.rule.meta.id.clone())
+        .collect();
     rules.sort();
     Ok(ScanReport {
         schema_version: SCHEMA_VERSION,
@@ -247,24 +310,39 @@ pub fn scan(config: &Config, now: Timestamp, progress: &dyn Progress) -> Result<
 
 /// Runs one rule on one of its catalog examples (used by the catalog tests and
 /// `residue rules explain --check`).
-pub fn run_example(rule: &'static RegisteredRule, example: &RuleExample) -> Result<Vec<Finding>, String> {
-    let now = crate::model::time::parse_timestamp(&example.now).map_err(|e| format!("example `{}`: now: {e}", example.name))?;
+pub fn run_example(
+    rule: &'static RegisteredRule,
+    example: &RuleExample,
+) -> Result<Vec<Finding>, String> {
+    let now = crate::model::time::parse_timestamp(&example.now)
+        .map_err(|e| format!("example `{}`: now: {e}", example.name))?;
     let config_text = match &example.config {
         Some(v) => serde_yaml::to_string(v).map_err(|e| e.to_string())?,
         None => String::new(),
     };
-    let mut config = Config::parse(&config_text, &format!("{} example `{}` config", rule.meta.id, example.name), Path::new("."))
-        .map_err(|e| e.to_string())?;
+    let mut config = Config::parse(
+        &config_text,
+        &format!("{} example `{}` config", rule.meta.id, example.name),
+        Path::new("."),
+    )
+    .map_err(|e| e.to_string())?;
     config.rules.retain(|r| r.rule.meta.id == rule.meta.id);
     if config.rules.is_empty() {
-        return Err(format!("example `{}` disables the rule it illustrates", example.name));
+        return Err(format!(
+            "example `{}` disables the rule it illustrates",
+            example.name
+        ));
     }
     let text = serde_yaml::to_string(&example.inventory).map_err(|e| e.to_string())?;
     let file = format!("{} example `{}`", rule.meta.id, example.name);
-    let mut inventory = connectors::generic::parse_inventory_str(&text, "example", &file).map_err(|e| e.to_string())?;
-    inventory
-        .finalize()
-        .map_err(|errs| errs.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))?;
+    let mut inventory = connectors::generic::parse_inventory_str(&text, "example", &file)
+        .map_err(|e| e.to_string())?;
+    inventory.finalize().map_err(|errs| {
+        errs.iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n")
+    })?;
     let (findings, coverage) = evaluate(&mut inventory, &config, now);
     if !coverage.complete {
         return Err(coverage.gaps.join("; "));

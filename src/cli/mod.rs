@@ -149,24 +149,28 @@ fn usage_error(message: impl std::fmt::Display) -> u8 {
 
 /// Builds the configuration from `--config` and the positional paths.
 fn configuration(args: &ScanArgs) -> Result<Config, ScanError> {
-    let mut config = match (&args.config, args.paths.as_slice()) {
-        (Some(file), _) => Config::load(file)?,
-        (None, [dir]) if dir.is_dir() => {
-            let file = dir.join("residue.yaml");
-            if file.is_file() {
-                Config::load(&file)?
-            } else {
-                Config::defaults(dir)
+    let mut config =
+        match (&args.config, args.paths.as_slice()) {
+            (Some(file), _) => Config::load(file)?,
+            (None, [dir]) if dir.is_dir() => {
+                let file = dir.join("residue.yaml");
+                if file.is_file() {
+                    Config::load(&file)?
+                } else {
+                    Config::defaults(dir)
+                }
             }
-        }
-        (None, []) => {
-            return Err(ScanError::Usage(
-                "nothing to scan: give a directory or files (e.g. `residue scan sample-data/acme`)".into(),
-            ))
-        }
-        (None, _) => Config::defaults(Path::new("")),
-    };
-    let files: Vec<&PathBuf> = args.paths.iter().filter(|p| !(args.config.is_none() && args.paths.len() == 1 && p.is_dir())).collect();
+            (None, []) => return Err(ScanError::Usage(
+                "nothing to scan: give a directory or files (e.g. `residue scan sample-data/acme`)"
+                    .into(),
+            )),
+            (None, _) => Config::defaults(Path::new("")),
+        };
+    let files: Vec<&PathBuf> = args
+        .paths
+        .iter()
+        .filter(|p| !(args.config.is_none() && args.paths.len() == 1 && p.is_dir()))
+        .collect();
     if !files.is_empty() {
         for p in &files {
             if p.is_dir() {
@@ -180,7 +184,13 @@ fn configuration(args: &ScanArgs) -> Result<Config, ScanError> {
         config.base_dir = PathBuf::new();
         config.sources = files
             .into_iter()
-            .map(|p| SourceSpec { path: p.clone(), display: p.display().to_string(), format: None, name: None, line: None })
+            .map(|p| SourceSpec {
+                path: p.clone(),
+                display: p.display().to_string(),
+                format: None,
+                name: None,
+                line: None,
+            })
             .collect();
     }
     Ok(config)
@@ -218,7 +228,11 @@ fn run_scan(args: ScanArgs) -> u8 {
     if !args.quiet {
         let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
         print!("{}", report::terminal::summary(&report, color));
-        let written: Vec<String> = args.format.iter().map(|f| args.out.join(f.file_name()).display().to_string()).collect();
+        let written: Vec<String> = args
+            .format
+            .iter()
+            .map(|f| args.out.join(f.file_name()).display().to_string())
+            .collect();
         println!("reports: {}", written.join(", "));
     }
     if !report.coverage.complete {
@@ -245,7 +259,8 @@ fn run_scan(args: ScanArgs) -> u8 {
 }
 
 fn write_reports(report: &ScanReport, formats: &[ReportFormat], out: &Path) -> Result<(), String> {
-    std::fs::create_dir_all(out).map_err(|e| format!("{}: cannot create the report directory: {e}", out.display()))?;
+    std::fs::create_dir_all(out)
+        .map_err(|e| format!("{}: cannot create the report directory: {e}", out.display()))?;
     let mut seen = Vec::new();
     for &f in formats {
         if seen.contains(&f) {
@@ -253,7 +268,8 @@ fn write_reports(report: &ScanReport, formats: &[ReportFormat], out: &Path) -> R
         }
         seen.push(f);
         let path = out.join(f.file_name());
-        std::fs::write(&path, f.render(report)).map_err(|e| format!("{}: cannot write the report: {e}", path.display()))?;
+        std::fs::write(&path, f.render(report))
+            .map_err(|e| format!("{}: cannot write the report: {e}", path.display()))?;
     }
     Ok(())
 }
@@ -271,7 +287,10 @@ fn run_rules_command(command: RulesCommand) -> u8 {
             }
             None => {
                 let ids: Vec<&str> = all_rules().iter().map(|r| r.meta.id.as_str()).collect();
-                usage_error(format!("unknown rule id `{id}`; known rules: {}", ids.join(", ")))
+                usage_error(format!(
+                    "unknown rule id `{id}`; known rules: {}",
+                    ids.join(", ")
+                ))
             }
         },
     }
@@ -288,14 +307,25 @@ fn rules_list(format: ListFormat) -> String {
         ListFormat::Text => {
             let mut s = String::new();
             for r in rules {
-                s.push_str(&format!("{:<6} {:<9} {:<34} {}\n", r.meta.id, r.meta.default_severity.as_str(), r.meta.name, r.meta.title));
+                s.push_str(&format!(
+                    "{:<6} {:<9} {:<34} {}\n",
+                    r.meta.id,
+                    r.meta.default_severity.as_str(),
+                    r.meta.name,
+                    r.meta.title
+                ));
             }
             s
         }
         ListFormat::Markdown => {
-            let mut s = String::from("| ID | Name | Default severity | What it flags |\n|---|---|---|---|\n");
+            let mut s = String::from(
+                "| ID | Name | Default severity | What it flags |\n|---|---|---|---|\n",
+            );
             for r in rules {
-                s.push_str(&format!("| {} | {} | {} | {} |\n", r.meta.id, r.meta.name, r.meta.default_severity, r.meta.title));
+                s.push_str(&format!(
+                    "| {} | {} | {} | {} |\n",
+                    r.meta.id, r.meta.name, r.meta.default_severity, r.meta.title
+                ));
             }
             s
         }

@@ -13,7 +13,10 @@ impl Display {
     pub fn new(interactive: bool, quiet: bool) -> Display {
         let bar = interactive.then(|| {
             let bar = ProgressBar::new_spinner();
-            bar.set_style(ProgressStyle::with_template("{spinner} {msg} [{elapsed}]").expect("static template"));
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} {msg} [{elapsed}]")
+                    .expect("static template"),
+            );
             bar.enable_steady_tick(Duration::from_millis(120));
             bar
         });

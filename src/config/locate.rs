@@ -34,13 +34,19 @@ impl LineIndex {
             }
             let mut indent = raw.len() - trimmed.len();
             let mut rest = trimmed;
-            while let Some(after_dash) = rest.strip_prefix("- ").or_else(|| (rest == "-").then_some("")) {
+            while let Some(after_dash) = rest
+                .strip_prefix("- ")
+                .or_else(|| (rest == "-").then_some(""))
+            {
                 while stack.last().is_some_and(|(i, _)| *i >= indent) {
                     stack.pop();
                 }
                 let depth = stack.len();
                 seq_counters.retain(|(d, _, _)| *d <= depth);
-                let idx = match seq_counters.iter_mut().find(|(d, i, _)| *d == depth && *i == indent) {
+                let idx = match seq_counters
+                    .iter_mut()
+                    .find(|(d, i, _)| *d == depth && *i == indent)
+                {
                     Some(entry) => {
                         entry.2 += 1;
                         entry.2
@@ -73,7 +79,11 @@ impl LineIndex {
     /// The line of the deepest prefix of `path` that the text contains.
     pub fn line_of(&self, path: &[Step]) -> Option<u32> {
         for len in (1..=path.len()).rev() {
-            if let Some((_, line)) = self.entries.iter().find(|(p, _)| p.as_slice() == &path[..len]) {
+            if let Some((_, line)) = self
+                .entries
+                .iter()
+                .find(|(p, _)| p.as_slice() == &path[..len])
+            {
                 return Some(*line);
             }
         }
@@ -90,7 +100,9 @@ fn mapping_key(s: &str) -> Option<String> {
         let end = q.find('\'')?;
         (&q[..end], &q[end + 1..])
     } else {
-        let colon = s.find(": ").or_else(|| s.ends_with(':').then(|| s.len() - 1))?;
+        let colon = s
+            .find(": ")
+            .or_else(|| s.ends_with(':').then(|| s.len() - 1))?;
         (&s[..colon], &s[colon..])
     };
     let rest = rest.trim_start();
@@ -117,13 +129,27 @@ break_glass: [a, b]
 ";
         let idx = LineIndex::new(text);
         assert_eq!(idx.line_of(&[Step::key("sources")]), Some(2));
-        assert_eq!(idx.line_of(&[Step::key("sources"), Step::Index(0)]), Some(3));
-        assert_eq!(idx.line_of(&[Step::key("sources"), Step::Index(1), Step::key("format")]), Some(5));
         assert_eq!(
-            idx.line_of(&[Step::key("rules"), Step::key("SP003"), Step::key("parameters"), Step::key("unused_days")]),
+            idx.line_of(&[Step::key("sources"), Step::Index(0)]),
+            Some(3)
+        );
+        assert_eq!(
+            idx.line_of(&[Step::key("sources"), Step::Index(1), Step::key("format")]),
+            Some(5)
+        );
+        assert_eq!(
+            idx.line_of(&[
+                Step::key("rules"),
+                Step::key("SP003"),
+                Step::key("parameters"),
+                Step::key("unused_days")
+            ]),
             Some(9)
         );
-        assert_eq!(idx.line_of(&[Step::key("break_glass"), Step::Index(1)]), Some(10));
+        assert_eq!(
+            idx.line_of(&[Step::key("break_glass"), Step::Index(1)]),
+            Some(10)
+        );
         assert_eq!(idx.line_of(&[Step::key("nowhere")]), None);
     }
 }

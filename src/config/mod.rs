@@ -126,7 +126,11 @@ impl Config {
 
     /// Validates configuration text. `file` names it in errors; `base_dir` resolves paths.
     pub fn parse(text: &str, file: &str, base_dir: &Path) -> Result<Config, ConfigErrors> {
-        let mut v = Validator { file, lines: LineIndex::new(text), errors: Vec::new() };
+        let mut v = Validator {
+            file,
+            lines: LineIndex::new(text),
+            errors: Vec::new(),
+        };
         let root: Value = if text.trim().is_empty() {
             Value::Null
         } else {
@@ -156,14 +160,23 @@ impl Config {
             Value::Null => &empty,
             Value::Mapping(m) => m,
             other => {
-                v.error(&[], format!("expected a mapping of settings at the top level, found {}", describe_yaml(other)));
+                v.error(
+                    &[],
+                    format!(
+                        "expected a mapping of settings at the top level, found {}",
+                        describe_yaml(other)
+                    ),
+                );
                 &empty
             }
         };
         let mut rule_section = None;
         for (k, val) in map {
             let Some(key) = k.as_str() else {
-                v.error(&[], format!("setting names must be strings, found {}", describe_yaml(k)));
+                v.error(
+                    &[],
+                    format!("setting names must be strings, found {}", describe_yaml(k)),
+                );
                 continue;
             };
             let here = [Step::key(key)];
@@ -193,15 +206,31 @@ impl Config {
                             line: v.lines.line_of(&here),
                         })
                     }
-                    None => v.error(&here, format!("expected the path of a suppressions file, found {}", describe_yaml(val))),
+                    None => v.error(
+                        &here,
+                        format!(
+                            "expected the path of a suppressions file, found {}",
+                            describe_yaml(val)
+                        ),
+                    ),
                 },
                 "fail_on" => match val.as_str().and_then(Severity::parse) {
                     Some(s) => cfg.fail_on = Some(s),
-                    None => v.error(&here, format!("expected a severity ({}), found {}", severity_names(), describe_yaml(val))),
+                    None => v.error(
+                        &here,
+                        format!(
+                            "expected a severity ({}), found {}",
+                            severity_names(),
+                            describe_yaml(val)
+                        ),
+                    ),
                 },
                 other => v.error(
                     &here,
-                    format!("unknown setting `{other}`; expected one of: {}", TOP_LEVEL_KEYS.join(", ")),
+                    format!(
+                        "unknown setting `{other}`; expected one of: {}",
+                        TOP_LEVEL_KEYS.join(", ")
+                    ),
                 ),
             }
         }
@@ -227,15 +256,30 @@ struct Validator<'a> {
 
 impl Validator<'_> {
     fn error(&mut self, path: &[Step], message: String) {
-        self.errors.push(ConfigError { file: self.file.to_string(), line: self.lines.line_of(path), message });
+        self.errors.push(ConfigError {
+            file: self.file.to_string(),
+            line: self.lines.line_of(path),
+            message,
+        });
     }
 
-    fn mapping<'v>(&mut self, path: &[Step], val: &'v Value, what: &str) -> Option<&'v serde_yaml::Mapping> {
+    fn mapping<'v>(
+        &mut self,
+        path: &[Step],
+        val: &'v Value,
+        what: &str,
+    ) -> Option<&'v serde_yaml::Mapping> {
         match val {
             Value::Mapping(m) => Some(m),
             Value::Null => None,
             other => {
-                self.error(path, format!("expected a mapping of {what}, found {}", describe_yaml(other)));
+                self.error(
+                    path,
+                    format!(
+                        "expected a mapping of {what}, found {}",
+                        describe_yaml(other)
+                    ),
+                );
                 None
             }
         }
@@ -255,7 +299,13 @@ impl Validator<'_> {
     fn integer(&mut self, path: &[Step], val: &Value) -> Option<u64> {
         let n = val.as_u64();
         if n.is_none() {
-            self.error(path, format!("expected a non-negative integer, found {}", describe_yaml(val)));
+            self.error(
+                path,
+                format!(
+                    "expected a non-negative integer, found {}",
+                    describe_yaml(val)
+                ),
+            );
         }
         n
     }
@@ -272,7 +322,14 @@ impl Validator<'_> {
                 None
             }
             None => {
-                self.error(path, format!("expected {}, found {}", crate::model::time::DURATION_SHAPES, describe_yaml(val)));
+                self.error(
+                    path,
+                    format!(
+                        "expected {}, found {}",
+                        crate::model::time::DURATION_SHAPES,
+                        describe_yaml(val)
+                    ),
+                );
                 None
             }
         }
@@ -281,7 +338,10 @@ impl Validator<'_> {
     fn sources(&mut self, val: &Value, base_dir: &Path) -> Vec<SourceSpec> {
         let root = [Step::key("sources")];
         let Value::Sequence(items) = val else {
-            self.error(&root, format!("expected a list of sources, found {}", describe_yaml(val)));
+            self.error(
+                &root,
+                format!("expected a list of sources, found {}", describe_yaml(val)),
+            );
             return Vec::new();
         };
         let formats = SourceFormat::ALL.map(|f| f.name()).join(", ");
@@ -320,18 +380,32 @@ impl Validator<'_> {
                     (path, format, name)
                 }
                 other => {
-                    self.error(&here, format!("expected a path or a mapping with `path`, found {}", describe_yaml(other)));
+                    self.error(
+                        &here,
+                        format!(
+                            "expected a path or a mapping with `path`, found {}",
+                            describe_yaml(other)
+                        ),
+                    );
                     continue;
                 }
             };
-            out.push(SourceSpec { path: base_dir.join(&path), display: path, format, name, line });
+            out.push(SourceSpec {
+                path: base_dir.join(&path),
+                display: path,
+                format,
+                name,
+                line,
+            });
         }
         out
     }
 
     fn secrets(&mut self, val: &Value, policy: &mut AuditPolicy) {
         let root = [Step::key("secrets")];
-        let Some(m) = self.mapping(&root, val, "secret limits") else { return };
+        let Some(m) = self.mapping(&root, val, "secret limits") else {
+            return;
+        };
         for (k, v) in m {
             let key = k.as_str().unwrap_or("");
             let at = [Step::key("secrets"), Step::key(key)];
@@ -346,14 +420,21 @@ impl Validator<'_> {
                         policy.secrets_unused_days = n;
                     }
                 }
-                other => self.error(&at, format!("unknown setting `secrets.{other}`; expected max_age_days or unused_days")),
+                other => self.error(
+                    &at,
+                    format!(
+                        "unknown setting `secrets.{other}`; expected max_age_days or unused_days"
+                    ),
+                ),
             }
         }
     }
 
     fn jit(&mut self, val: &Value, policy: &mut AuditPolicy) {
         let root = [Step::key("jit")];
-        let Some(m) = self.mapping(&root, val, "JIT settings") else { return };
+        let Some(m) = self.mapping(&root, val, "JIT settings") else {
+            return;
+        };
         for (k, v) in m {
             let key = k.as_str().unwrap_or("");
             let at = [Step::key("jit"), Step::key(key)];
@@ -363,15 +444,23 @@ impl Validator<'_> {
                         policy.jit_default_window = d;
                     }
                 }
-                other => self.error(&at, format!("unknown setting `jit.{other}`; expected default_window")),
+                other => self.error(
+                    &at,
+                    format!("unknown setting `jit.{other}`; expected default_window"),
+                ),
             }
         }
     }
 
     fn windows(&mut self, val: &Value, policy: &mut AuditPolicy) {
         let root = [Step::key("windows")];
-        let Some(m) = self.mapping(&root, val, "privilege tiers to window lengths") else { return };
-        let tiers: Vec<&str> = PrivilegeLevel::ALL[1..].iter().map(|p| p.as_str()).collect();
+        let Some(m) = self.mapping(&root, val, "privilege tiers to window lengths") else {
+            return;
+        };
+        let tiers: Vec<&str> = PrivilegeLevel::ALL[1..]
+            .iter()
+            .map(|p| p.as_str())
+            .collect();
         for (k, v) in m {
             let key = k.as_str().unwrap_or("");
             let at = [Step::key("windows"), Step::key(key)];
@@ -381,7 +470,13 @@ impl Validator<'_> {
                         policy.windows.insert(level, d);
                     }
                 }
-                None => self.error(&at, format!("unknown privilege tier `{key}`; expected one of: {}", tiers.join(", "))),
+                None => self.error(
+                    &at,
+                    format!(
+                        "unknown privilege tier `{key}`; expected one of: {}",
+                        tiers.join(", ")
+                    ),
+                ),
             }
         }
     }
@@ -400,7 +495,8 @@ impl Validator<'_> {
                             overrides.insert(r.meta.id.clone(), (v, key));
                         }
                         None => {
-                            let ids: Vec<&str> = all_rules().iter().map(|r| r.meta.id.as_str()).collect();
+                            let ids: Vec<&str> =
+                                all_rules().iter().map(|r| r.meta.id.as_str()).collect();
                             self.error(
                                 &[Step::key("rules"), Step::key(&key)],
                                 format!("unknown rule id `{key}`; known rules: {}", ids.join(", ")),
@@ -418,8 +514,12 @@ impl Validator<'_> {
             for spec in &rule.meta.parameters {
                 let value = match &spec.policy_key {
                     Some(k) => policy_value(policy, k),
-                    None => ParamValue::from_yaml(spec.kind, &spec.default)
-                        .unwrap_or_else(|e| panic!("rule {} parameter {}: bad default: {e}", rule.meta.id, spec.name)),
+                    None => ParamValue::from_yaml(spec.kind, &spec.default).unwrap_or_else(|e| {
+                        panic!(
+                            "rule {} parameter {}: bad default: {e}",
+                            rule.meta.id, spec.name
+                        )
+                    }),
                 };
                 params.0.insert(spec.name.clone(), value);
             }
@@ -446,15 +546,32 @@ impl Validator<'_> {
                 }
             }
             if enabled {
-                out.push(ConfiguredRule { rule, severity, params });
+                out.push(ConfiguredRule {
+                    rule,
+                    severity,
+                    params,
+                });
             }
         }
         out
     }
 
-    fn rule_parameters(&mut self, rule: &crate::rules::RegisteredRule, base: &[Step], val: &Value, params: &mut RuleParams) {
-        let Some(m) = self.mapping(base, val, "parameter names to values") else { return };
-        let known: BTreeSet<&str> = rule.meta.parameters.iter().map(|p| p.name.as_str()).collect();
+    fn rule_parameters(
+        &mut self,
+        rule: &crate::rules::RegisteredRule,
+        base: &[Step],
+        val: &Value,
+        params: &mut RuleParams,
+    ) {
+        let Some(m) = self.mapping(base, val, "parameter names to values") else {
+            return;
+        };
+        let known: BTreeSet<&str> = rule
+            .meta
+            .parameters
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect();
         for (k, v) in m {
             let key = k.as_str().unwrap_or("");
             let mut at = base.to_vec();
@@ -462,7 +579,13 @@ impl Validator<'_> {
             match rule.meta.parameters.iter().find(|p| p.name == key) {
                 Some(spec) => {
                     if let Some(pk) = &spec.policy_key {
-                        self.error(&at, format!("{}'s `{key}` is set by the audit policy key `{pk}`, not here", rule.meta.id));
+                        self.error(
+                            &at,
+                            format!(
+                                "{}'s `{key}` is set by the audit policy key `{pk}`, not here",
+                                rule.meta.id
+                            ),
+                        );
                         continue;
                     }
                     match ParamValue::from_yaml(spec.kind, v) {
@@ -477,8 +600,18 @@ impl Validator<'_> {
                     }
                 }
                 None => {
-                    let list = if known.is_empty() { "it has none".to_string() } else { format!("expected one of: {}", known.iter().copied().collect::<Vec<_>>().join(", ")) };
-                    self.error(&at, format!("{} has no parameter `{key}`; {list}", rule.meta.id))
+                    let list = if known.is_empty() {
+                        "it has none".to_string()
+                    } else {
+                        format!(
+                            "expected one of: {}",
+                            known.iter().copied().collect::<Vec<_>>().join(", ")
+                        )
+                    };
+                    self.error(
+                        &at,
+                        format!("{} has no parameter `{key}`; {list}", rule.meta.id),
+                    )
                 }
             }
         }
@@ -488,9 +621,14 @@ impl Validator<'_> {
 /// Parameters named `*privilege*` or `*tier*` hold a privilege level: check the name.
 fn check_parameter_value(name: &str, v: &ParamValue) -> Result<(), String> {
     if let ParamValue::String(s) = v {
-        if (name.contains("privilege") || name.contains("tier")) && PrivilegeLevel::parse(s).is_none() {
+        if (name.contains("privilege") || name.contains("tier"))
+            && PrivilegeLevel::parse(s).is_none()
+        {
             let levels: Vec<&str> = PrivilegeLevel::ALL.iter().map(|p| p.as_str()).collect();
-            return Err(format!("`{s}` is not a privilege level; expected one of: {}", levels.join(", ")));
+            return Err(format!(
+                "`{s}` is not a privilege level; expected one of: {}",
+                levels.join(", ")
+            ));
         }
     }
     Ok(())
@@ -507,7 +645,11 @@ fn policy_value(policy: &AuditPolicy, key: &str) -> ParamValue {
 }
 
 /// The policy keys rule parameters may name (checked by the catalog tests).
-pub const POLICY_KEYS: [&str; 3] = ["secrets.max_age_days", "secrets.unused_days", "jit.default_window"];
+pub const POLICY_KEYS: [&str; 3] = [
+    "secrets.max_age_days",
+    "secrets.unused_days",
+    "jit.default_window",
+];
 
 #[cfg(test)]
 mod tests;

@@ -26,7 +26,10 @@ fn ser_duration<S: serde::Serializer>(d: &SignedDuration, s: S) -> Result<S::Ok,
     s.serialize_str(&crate::model::time::format_duration(*d))
 }
 
-fn ser_windows<S: serde::Serializer>(w: &BTreeMap<PrivilegeLevel, SignedDuration>, s: S) -> Result<S::Ok, S::Error> {
+fn ser_windows<S: serde::Serializer>(
+    w: &BTreeMap<PrivilegeLevel, SignedDuration>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
     use serde::ser::SerializeMap;
     let mut m = s.serialize_map(Some(w.len()))?;
     for (k, v) in w {
@@ -44,7 +47,10 @@ impl Default for AuditPolicy {
             jit_default_window: SignedDuration::from_hours(8),
             windows: BTreeMap::from([
                 (PrivilegeLevel::Admin, SignedDuration::from_hours(4)),
-                (PrivilegeLevel::PermissionsManagement, SignedDuration::from_hours(4)),
+                (
+                    PrivilegeLevel::PermissionsManagement,
+                    SignedDuration::from_hours(4),
+                ),
                 (PrivilegeLevel::Write, SignedDuration::from_hours(12)),
                 (PrivilegeLevel::Read, SignedDuration::from_hours(24)),
             ]),

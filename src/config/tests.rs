@@ -43,13 +43,28 @@ fail_on: medium
     assert_eq!(cfg.sources[1].name.as_deref(), Some("okta"));
     assert!(cfg.policy.break_glass.contains("bg-1"));
     assert_eq!(cfg.policy.jit_default_window, SignedDuration::from_hours(2));
-    assert_eq!(cfg.policy.window_limit(PrivilegeLevel::Admin), Some(SignedDuration::from_hours(1)));
+    assert_eq!(
+        cfg.policy.window_limit(PrivilegeLevel::Admin),
+        Some(SignedDuration::from_hours(1))
+    );
     assert_eq!(cfg.fail_on, Some(Severity::Medium));
-    let sp003 = cfg.rules.iter().find(|r| r.rule.meta.id == "SP003").unwrap();
+    let sp003 = cfg
+        .rules
+        .iter()
+        .find(|r| r.rule.meta.id == "SP003")
+        .unwrap();
     assert_eq!(sp003.severity, Severity::Low);
     assert_eq!(sp003.params.integer("unused_days"), 60);
-    let sc001 = cfg.rules.iter().find(|r| r.rule.meta.id == "SC001").unwrap();
-    assert_eq!(sc001.params.integer("max_age_days"), 30, "policy key feeds the parameter");
+    let sc001 = cfg
+        .rules
+        .iter()
+        .find(|r| r.rule.meta.id == "SC001")
+        .unwrap();
+    assert_eq!(
+        sc001.params.integer("max_age_days"),
+        30,
+        "policy key feeds the parameter"
+    );
     assert!(!cfg.rules.iter().any(|r| r.rule.meta.id == "GV004"));
 }
 
@@ -79,14 +94,40 @@ bogus: 1
     .unwrap_err();
     let text = errs.to_string();
     let lines: Vec<Option<u32>> = errs.0.iter().map(|e| e.line).collect();
-    assert_eq!(lines, vec![Some(1), Some(3), Some(5), Some(7), Some(9), Some(12), Some(13), Some(16), Some(17)], "{text}");
-    assert!(text.contains("residue.yaml:1: expected a list of strings"), "{text}");
-    assert!(text.contains("residue.yaml:3: expected a non-negative integer, found a string"), "{text}");
+    assert_eq!(
+        lines,
+        vec![
+            Some(1),
+            Some(3),
+            Some(5),
+            Some(7),
+            Some(9),
+            Some(12),
+            Some(13),
+            Some(16),
+            Some(17)
+        ],
+        "{text}"
+    );
+    assert!(
+        text.contains("residue.yaml:1: expected a list of strings"),
+        "{text}"
+    );
+    assert!(
+        text.contains("residue.yaml:3: expected a non-negative integer, found a string"),
+        "{text}"
+    );
     assert!(text.contains("`forever` is not a duration"), "{text}");
-    assert!(text.contains("unknown privilege tier `superuser`"), "{text}");
+    assert!(
+        text.contains("unknown privilege tier `superuser`"),
+        "{text}"
+    );
     assert!(text.contains("unknown rule id `SP999`"), "{text}");
     assert!(text.contains("SP003 has no parameter `colour`"), "{text}");
-    assert!(text.contains("set by the audit policy key `secrets.max_age_days`"), "{text}");
+    assert!(
+        text.contains("set by the audit policy key `secrets.max_age_days`"),
+        "{text}"
+    );
     assert!(text.contains("unknown setting `bogus`"), "{text}");
 }
 
@@ -101,5 +142,9 @@ fn syntax_errors_name_the_line() {
 #[test]
 fn privilege_parameters_must_name_a_level() {
     let errs = parse("rules:\n  SP003:\n    parameters:\n      min_privilege: root\n").unwrap_err();
-    assert!(errs.to_string().contains("residue.yaml:4: `root` is not a privilege level"), "{errs}");
+    assert!(
+        errs.to_string()
+            .contains("residue.yaml:4: `root` is not a privilege level"),
+        "{errs}"
+    );
 }

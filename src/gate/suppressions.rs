@@ -25,7 +25,11 @@ use serde::Deserialize;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Matcher {
     Fingerprint(String),
-    RuleSubject { rule: String, subject: String, entitlement: Option<String> },
+    RuleSubject {
+        rule: String,
+        subject: String,
+        entitlement: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,12 +85,18 @@ pub fn parse(text: &str, file: &str) -> Result<Vec<Suppression>, SuppressionErro
             None => format!("{file}: entry {}", i + 1),
         };
         let matcher = match (e.fingerprint, e.rule, e.subject) {
-            (Some(fp), None, None) if !fp.trim().is_empty() => Matcher::Fingerprint(fp.trim().to_string()),
-            (None, Some(rule), Some(subject)) if crate::rules::find_rule(&rule).is_some() => Matcher::RuleSubject {
-                rule: crate::rules::find_rule(&rule).map(|r| r.meta.id.clone()).unwrap_or(rule),
-                subject,
-                entitlement: e.entitlement,
-            },
+            (Some(fp), None, None) if !fp.trim().is_empty() => {
+                Matcher::Fingerprint(fp.trim().to_string())
+            }
+            (None, Some(rule), Some(subject)) if crate::rules::find_rule(&rule).is_some() => {
+                Matcher::RuleSubject {
+                    rule: crate::rules::find_rule(&rule)
+                        .map(|r| r.meta.id.clone())
+                        .unwrap_or(rule),
+                    subject,
+                    entitlement: e.entitlement,
+                }
+            }
             (None, Some(rule), Some(_)) => {
                 errors.push(format!("{at}: unknown rule id `{rule}`"));
                 continue;
@@ -101,7 +111,9 @@ pub fn parse(text: &str, file: &str) -> Result<Vec<Suppression>, SuppressionErro
             continue;
         };
         let Some(expires_text) = e.expires else {
-            errors.push(format!("{at}: a suppression needs an `expires` date (suppressions never last forever)"));
+            errors.push(format!(
+                "{at}: a suppression needs an `expires` date (suppressions never last forever)"
+            ));
             continue;
         };
         let expires = match parse_expiry(&expires_text) {
@@ -133,7 +145,8 @@ fn parse_expiry(text: &str) -> Result<Timestamp, String> {
     let t = parse_timestamp(text).map_err(|e| e.to_string())?;
     let is_date = text.trim().len() == 10;
     Ok(if is_date {
-        t.checked_add(jiff::SignedDuration::from_hours(24)).map_err(|e| e.to_string())?
+        t.checked_add(jiff::SignedDuration::from_hours(24))
+            .map_err(|e| e.to_string())?
     } else {
         t
     })
@@ -143,7 +156,11 @@ impl Suppression {
     pub fn matches(&self, f: &Finding) -> bool {
         match &self.matcher {
             Matcher::Fingerprint(fp) => *fp == f.fingerprint,
-            Matcher::RuleSubject { rule, subject, entitlement } => {
+            Matcher::RuleSubject {
+                rule,
+                subject,
+                entitlement,
+            } => {
                 *rule == f.rule_id
                     && glob_match(subject, &f.subject)
                     && entitlement
@@ -223,9 +240,16 @@ pub fn apply(
             } else {
                 format!("reported again: {}", expired_hits[i].join("; "))
             };
-            notes.push(format!("{}: suppression expired on {} and no longer suppresses ({what})", s.location(), s.expires_text));
+            notes.push(format!(
+                "{}: suppression expired on {} and no longer suppresses ({what})",
+                s.location(),
+                s.expires_text
+            ));
         } else if !used[i] {
-            notes.push(format!("{}: suppression matches no finding; remove it or fix its pattern", s.location()));
+            notes.push(format!(
+                "{}: suppression matches no finding; remove it or fix its pattern",
+                s.location()
+            ));
         }
     }
     (kept, suppressed, notes)
@@ -279,24 +303,43 @@ suppressions:
         let s = parse(text, "suppressions.yaml").unwrap();
         let now: Timestamp = "2026-06-01T00:00:00Z".parse().unwrap();
         let (kept, suppressed, notes) = apply(
-            vec![finding("SP001", "alice", "fp1"), finding("SP001", "bg-1", "fp2")],
+            vec![
+                finding("SP001", "alice", "fp1"),
+                finding("SP001", "bg-1", "fp2"),
+            ],
             &s,
             now,
         );
         assert_eq!(suppressed.len(), 1);
         assert_eq!(suppressed[0].finding.fingerprint, "fp1");
         assert_eq!(kept.len(), 1);
-        assert_eq!(kept[0].subject, "bg-1", "expired suppression no longer suppresses");
+        assert_eq!(
+            kept[0].subject, "bg-1",
+            "expired suppression no longer suppresses"
+        );
         assert_eq!(notes.len(), 2);
-        assert!(notes[0].starts_with("suppressions.yaml:6: suppression expired on 2026-01-01"), "{notes:?}");
+        assert!(
+            notes[0].starts_with("suppressions.yaml:6: suppression expired on 2026-01-01"),
+            "{notes:?}"
+        );
         assert!(notes[0].contains("reported again: SP001 bg-1"));
-        assert!(notes[1].starts_with("suppressions.yaml:10: suppression matches no finding"), "{notes:?}");
+        assert!(
+            notes[1].starts_with("suppressions.yaml:10: suppression matches no finding"),
+            "{notes:?}"
+        );
     }
 
     #[test]
     fn date_expiry_lasts_through_the_day() {
-        let s = &parse("suppressions:\n  - fingerprint: fp\n    reason: r\n    expires: 2026-06-01\n", "s.yaml").unwrap()[0];
-        assert_eq!(s.expires, "2026-06-02T00:00:00Z".parse::<Timestamp>().unwrap());
+        let s = &parse(
+            "suppressions:\n  - fingerprint: fp\n    reason: r\n    expires: 2026-06-01\n",
+            "s.yaml",
+        )
+        .unwrap()[0];
+        assert_eq!(
+            s.expires,
+            "2026-06-02T00:00:00Z".parse::<Timestamp>().unwrap()
+        );
     }
 
     #[test]
@@ -322,7 +365,14 @@ suppressions:
         assert!(e.0[1].starts_with("s.yaml:4: unknown rule id `NOPE`"));
         assert!(e.0[2].starts_with("s.yaml:8: a suppression names either"));
         assert!(e.0[3].contains("s.yaml:11: expires: `someday` is not a timestamp"));
-        let unknown = parse("suppressions:\n  - fingerprint: fp\n    color: red\n", "s.yaml").unwrap_err();
-        assert!(unknown.to_string().contains("unknown field `color`"), "{unknown}");
+        let unknown = parse(
+            "suppressions:\n  - fingerprint: fp\n    color: red\n",
+            "s.yaml",
+        )
+        .unwrap_err();
+        assert!(
+            unknown.to_string().contains("unknown field `color`"),
+            "{unknown}"
+        );
     }
 }

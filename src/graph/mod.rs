@@ -49,10 +49,20 @@ pub struct Node {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EdgeKind {
-    MemberOf { kind: AssignmentKind, window: Window },
-    Assigned { kind: AssignmentKind, window: Window },
-    CanAssume { conditions: Vec<Condition> },
-    CanEscalate { method: String },
+    MemberOf {
+        kind: AssignmentKind,
+        window: Window,
+    },
+    Assigned {
+        kind: AssignmentKind,
+        window: Window,
+    },
+    CanAssume {
+        conditions: Vec<Condition>,
+    },
+    CanEscalate {
+        method: String,
+    },
     Holds,
 }
 
@@ -81,7 +91,10 @@ impl PermissionGraph {
         let mut pg = PermissionGraph {
             g: DiGraph::with_capacity(
                 inv.identities.len() + inv.roles.len() + inv.secrets.len(),
-                inv.memberships.len() + inv.assignments.len() + inv.trusts.len() + inv.secrets.len(),
+                inv.memberships.len()
+                    + inv.assignments.len()
+                    + inv.trusts.len()
+                    + inv.secrets.len(),
             ),
             index: HashMap::new(),
         };
@@ -95,50 +108,99 @@ impl PermissionGraph {
             pg.add_node(Space::Secret, NodeKind::Secret, &s.id);
         }
         for m in &inv.memberships {
-            if let (Some(a), Some(b)) = (pg.lookup(Space::Identity, &m.member), pg.lookup(Space::Identity, &m.group)) {
-                pg.g.add_edge(a, b, Edge {
-                    kind: EdgeKind::MemberOf { kind: m.kind, window: m.window },
-                    provenance: m.provenance.clone(),
-                });
+            if let (Some(a), Some(b)) = (
+                pg.lookup(Space::Identity, &m.member),
+                pg.lookup(Space::Identity, &m.group),
+            ) {
+                pg.g.add_edge(
+                    a,
+                    b,
+                    Edge {
+                        kind: EdgeKind::MemberOf {
+                            kind: m.kind,
+                            window: m.window,
+                        },
+                        provenance: m.provenance.clone(),
+                    },
+                );
             }
         }
         for a in &inv.assignments {
-            if let (Some(s), Some(r)) = (pg.lookup(Space::Identity, &a.subject), pg.lookup(Space::Role, &a.role)) {
-                pg.g.add_edge(s, r, Edge {
-                    kind: EdgeKind::Assigned { kind: a.kind, window: a.window },
-                    provenance: a.provenance.clone(),
-                });
+            if let (Some(s), Some(r)) = (
+                pg.lookup(Space::Identity, &a.subject),
+                pg.lookup(Space::Role, &a.role),
+            ) {
+                pg.g.add_edge(
+                    s,
+                    r,
+                    Edge {
+                        kind: EdgeKind::Assigned {
+                            kind: a.kind,
+                            window: a.window,
+                        },
+                        provenance: a.provenance.clone(),
+                    },
+                );
             }
         }
         for t in &inv.trusts {
-            if let (Some(p), Some(r)) = (pg.principal(&t.principal), pg.lookup(Space::Role, &t.role)) {
-                pg.g.add_edge(p, r, Edge {
-                    kind: EdgeKind::CanAssume { conditions: t.conditions.clone() },
-                    provenance: t.provenance.clone(),
-                });
+            if let (Some(p), Some(r)) =
+                (pg.principal(&t.principal), pg.lookup(Space::Role, &t.role))
+            {
+                pg.g.add_edge(
+                    p,
+                    r,
+                    Edge {
+                        kind: EdgeKind::CanAssume {
+                            conditions: t.conditions.clone(),
+                        },
+                        provenance: t.provenance.clone(),
+                    },
+                );
             }
         }
         for e in &inv.escalations {
-            if let (Some(p), Some(r)) = (pg.principal(&e.principal), pg.lookup(Space::Role, &e.target)) {
-                pg.g.add_edge(p, r, Edge {
-                    kind: EdgeKind::CanEscalate { method: e.method.clone() },
-                    provenance: e.provenance.clone(),
-                });
+            if let (Some(p), Some(r)) = (
+                pg.principal(&e.principal),
+                pg.lookup(Space::Role, &e.target),
+            ) {
+                pg.g.add_edge(
+                    p,
+                    r,
+                    Edge {
+                        kind: EdgeKind::CanEscalate {
+                            method: e.method.clone(),
+                        },
+                        provenance: e.provenance.clone(),
+                    },
+                );
             }
         }
         for s in &inv.secrets {
             if let (Some(o), Some(n)) = (
-                s.owner.as_deref().and_then(|o| pg.lookup(Space::Identity, o)),
+                s.owner
+                    .as_deref()
+                    .and_then(|o| pg.lookup(Space::Identity, o)),
                 pg.lookup(Space::Secret, &s.id),
             ) {
-                pg.g.add_edge(o, n, Edge { kind: EdgeKind::Holds, provenance: s.provenance.clone() });
+                pg.g.add_edge(
+                    o,
+                    n,
+                    Edge {
+                        kind: EdgeKind::Holds,
+                        provenance: s.provenance.clone(),
+                    },
+                );
             }
         }
         pg
     }
 
     fn add_node(&mut self, space: Space, kind: NodeKind, id: &str) {
-        let ix = self.g.add_node(Node { kind, id: id.to_string() });
+        let ix = self.g.add_node(Node {
+            kind,
+            id: id.to_string(),
+        });
         self.index.insert((space, id.to_string()), ix);
     }
 
@@ -150,7 +212,8 @@ impl PermissionGraph {
 
     /// A principal of a trust or escalation: an identity if one has the id, else a role.
     fn principal(&self, id: &str) -> Option<NodeIndex<u32>> {
-        self.lookup(Space::Identity, id).or_else(|| self.lookup(Space::Role, id))
+        self.lookup(Space::Identity, id)
+            .or_else(|| self.lookup(Space::Role, id))
     }
 
     pub fn identity(&self, id: &str) -> Option<NodeId> {
@@ -184,17 +247,43 @@ impl PermissionGraph {
 
     fn node_ref(&self, n: NodeIndex<u32>) -> NodeRef {
         let node = &self.g[n];
-        NodeRef { id: node.id.clone(), kind: node.kind.label().to_string() }
+        NodeRef {
+            id: node.id.clone(),
+            kind: node.kind.label().to_string(),
+        }
     }
 
     fn hop(&self, e: EdgeIndex<u32>) -> Hop {
-        let (from, to) = self.g.edge_endpoints(e).expect("edge index from this graph");
+        let (from, to) = self
+            .g
+            .edge_endpoints(e)
+            .expect("edge index from this graph");
         let edge = &self.g[e];
         let (relation, kind, window, conditions, method) = match &edge.kind {
-            EdgeKind::MemberOf { kind, window } => (Relation::MemberOf, Some(*kind), Some(*window), Vec::new(), None),
-            EdgeKind::Assigned { kind, window } => (Relation::Assigned, Some(*kind), Some(*window), Vec::new(), None),
-            EdgeKind::CanAssume { conditions } => (Relation::CanAssume, None, None, conditions.clone(), None),
-            EdgeKind::CanEscalate { method } => (Relation::CanEscalate, None, None, Vec::new(), Some(method.clone())),
+            EdgeKind::MemberOf { kind, window } => (
+                Relation::MemberOf,
+                Some(*kind),
+                Some(*window),
+                Vec::new(),
+                None,
+            ),
+            EdgeKind::Assigned { kind, window } => (
+                Relation::Assigned,
+                Some(*kind),
+                Some(*window),
+                Vec::new(),
+                None,
+            ),
+            EdgeKind::CanAssume { conditions } => {
+                (Relation::CanAssume, None, None, conditions.clone(), None)
+            }
+            EdgeKind::CanEscalate { method } => (
+                Relation::CanEscalate,
+                None,
+                None,
+                Vec::new(),
+                Some(method.clone()),
+            ),
             EdgeKind::Holds => (Relation::Holds, None, None, Vec::new(), None),
         };
         Hop {

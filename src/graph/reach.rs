@@ -39,7 +39,13 @@ enum Step {
 }
 
 impl PermissionGraph {
-    fn step(&self, e: EdgeIndex<u32>, now: Timestamp, mode: ReachMode, with_conditional: bool) -> Step {
+    fn step(
+        &self,
+        e: EdgeIndex<u32>,
+        now: Timestamp,
+        mode: ReachMode,
+        with_conditional: bool,
+    ) -> Step {
         match &self.g[e].kind {
             EdgeKind::MemberOf { kind, window } | EdgeKind::Assigned { kind, window } => {
                 if !window.contains(now) {
@@ -70,9 +76,14 @@ impl PermissionGraph {
     pub fn reach(&self, from: NodeId, now: Timestamp, mode: ReachMode) -> Vec<Reached> {
         let mut found: HashMap<NodeIndex<u32>, Path> = HashMap::new();
         for with_conditional in [false, true] {
-            let parents = self.bfs(from.0, |e| self.step(e, now, mode, with_conditional) == Step::Plain);
+            let parents = self.bfs(from.0, |e| {
+                self.step(e, now, mode, with_conditional) == Step::Plain
+            });
             for (&n, _) in parents.iter() {
-                if n != from.0 && matches!(self.g[n].kind, NodeKind::Role(_)) && !found.contains_key(&n) {
+                if n != from.0
+                    && matches!(self.g[n].kind, NodeKind::Role(_))
+                    && !found.contains_key(&n)
+                {
                     let path = self.path_to(n, &parents);
                     found.insert(n, path);
                 }
@@ -143,7 +154,11 @@ impl PermissionGraph {
         parents
     }
 
-    fn path_to(&self, n: NodeIndex<u32>, parents: &HashMap<NodeIndex<u32>, Option<EdgeIndex<u32>>>) -> Path {
+    fn path_to(
+        &self,
+        n: NodeIndex<u32>,
+        parents: &HashMap<NodeIndex<u32>, Option<EdgeIndex<u32>>>,
+    ) -> Path {
         let mut edges = Vec::new();
         let mut cur = n;
         while let Some(Some(e)) = parents.get(&cur) {
@@ -169,7 +184,11 @@ impl PermissionGraph {
                     NodeKind::Role(p) => p,
                     _ => PrivilegeLevel::None,
                 };
-                Reached { role: node.id.clone(), privilege, path }
+                Reached {
+                    role: node.id.clone(),
+                    privilege,
+                    path,
+                }
             })
             .collect();
         out.sort_by(|a, b| a.role.cmp(&b.role));

@@ -23,11 +23,24 @@ fn role(id: &str, privilege: PrivilegeLevel) -> Role {
 }
 
 fn assign(subject: &str, role: &str, kind: AssignmentKind, window: Window) -> Assignment {
-    Assignment { subject: subject.into(), role: role.into(), kind, window, last_used: None, provenance: prov(3) }
+    Assignment {
+        subject: subject.into(),
+        role: role.into(),
+        kind,
+        window,
+        last_used: None,
+        provenance: prov(3),
+    }
 }
 
 fn member(member: &str, group: &str, kind: AssignmentKind) -> Membership {
-    Membership { member: member.into(), group: group.into(), kind, window: Window::UNBOUNDED, provenance: prov(4) }
+    Membership {
+        member: member.into(),
+        group: group.into(),
+        kind,
+        window: Window::UNBOUNDED,
+        provenance: prov(4),
+    }
 }
 
 fn now() -> Timestamp {
@@ -55,18 +68,39 @@ fn org() -> (Inventory, PermissionGraph) {
         member("team", "platform", AssignmentKind::Standing),
         member("platform", "team", AssignmentKind::Standing),
     ];
-    let window = Window { start: Some("2026-05-31T20:00:00Z".parse().unwrap()), end: Some("2026-06-01T04:00:00Z".parse().unwrap()) };
+    let window = Window {
+        start: Some("2026-05-31T20:00:00Z".parse().unwrap()),
+        end: Some("2026-06-01T04:00:00Z".parse().unwrap()),
+    };
     inv.assignments = vec![
-        assign("platform", "ops", AssignmentKind::Standing, Window::UNBOUNDED),
-        assign("alice", "break-admin", AssignmentKind::Eligible, Window::UNBOUNDED),
+        assign(
+            "platform",
+            "ops",
+            AssignmentKind::Standing,
+            Window::UNBOUNDED,
+        ),
+        assign(
+            "alice",
+            "break-admin",
+            AssignmentKind::Eligible,
+            Window::UNBOUNDED,
+        ),
         assign("bob", "ops", AssignmentKind::Temporary, window),
     ];
     inv.trusts = vec![
-        Trust { role: "prod-admin".into(), principal: "ops".into(), conditions: vec![], provenance: prov(5) },
+        Trust {
+            role: "prod-admin".into(),
+            principal: "ops".into(),
+            conditions: vec![],
+            provenance: prov(5),
+        },
         Trust {
             role: "mfa-admin".into(),
             principal: "alice".into(),
-            conditions: vec![Condition { kind: ConditionKind::Mfa, detail: "mfa".into() }],
+            conditions: vec![Condition {
+                kind: ConditionKind::Mfa,
+                detail: "mfa".into(),
+            }],
             provenance: prov(6),
         },
     ];
@@ -99,7 +133,10 @@ fn temporary_edges_count_only_in_effective_mode_and_inside_their_window() {
     let bob = g.identity("bob").unwrap();
     assert!(g.reach(bob, now(), ReachMode::Standing).is_empty());
     let eff = g.reach(bob, now(), ReachMode::Effective);
-    assert_eq!(eff.iter().map(|r| r.role.as_str()).collect::<Vec<_>>(), vec!["ops", "prod-admin"]);
+    assert_eq!(
+        eff.iter().map(|r| r.role.as_str()).collect::<Vec<_>>(),
+        vec!["ops", "prod-admin"]
+    );
     let later: Timestamp = "2026-06-01T05:00:00Z".parse().unwrap();
     assert!(g.reach(bob, later, ReachMode::Effective).is_empty());
 }
@@ -109,7 +146,10 @@ fn eligible_reach_needs_exactly_one_activation() {
     let (_, g) = org();
     let alice = g.identity("alice").unwrap();
     let el = g.eligible_reach(alice, now());
-    assert_eq!(el.iter().map(|r| r.role.as_str()).collect::<Vec<_>>(), vec!["break-admin"]);
+    assert_eq!(
+        el.iter().map(|r| r.role.as_str()).collect::<Vec<_>>(),
+        vec!["break-admin"]
+    );
     assert_eq!(el[0].path.hops[0].kind, Some(AssignmentKind::Eligible));
     let bob = g.identity("bob").unwrap();
     assert!(g.eligible_reach(bob, now()).is_empty());
@@ -120,6 +160,11 @@ fn path_identity_key_ignores_sources() {
     let (_, g) = org();
     let alice = g.identity("alice").unwrap();
     let r = g.reach(alice, now(), ReachMode::Standing);
-    let key = r.iter().find(|r| r.role == "ops").unwrap().path.identity_key();
+    let key = r
+        .iter()
+        .find(|r| r.role == "ops")
+        .unwrap()
+        .path
+        .identity_key();
     assert_eq!(key, "alice|member-of|team|member-of|platform|assigned|ops");
 }

@@ -3,9 +3,7 @@
 //! Logs arrive out of order, twice, or from several sources. Reconstruction sorts and
 //! deduplicates first, so the same set of events always gives the same grants.
 
-use super::{
-    Diagnostic, GrantEvent, GrantEventKind, Provenance, SignedDuration, Timestamp,
-};
+use super::{Diagnostic, GrantEvent, GrantEventKind, Provenance, SignedDuration, Timestamp};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -122,7 +120,11 @@ fn build_grant(
             evs[0].provenance.clone(),
             format!(
                 "grant {id}: no event names its {}; the grant is not evaluated",
-                if evs.iter().all(|e| e.principal.is_none()) { "principal" } else { "entitlement" }
+                if evs.iter().all(|e| e.principal.is_none()) {
+                    "principal"
+                } else {
+                    "entitlement"
+                }
             ),
         ));
         return None;
@@ -230,7 +232,8 @@ mod tests {
             approver: (kind == GrantEventKind::Approved).then(|| "bob".into()),
             justification: None,
             ticket: Some("OPS-1".into()),
-            window_end: (kind == GrantEventKind::Activated).then(|| "2026-01-01T12:00:00Z".parse().unwrap()),
+            window_end: (kind == GrantEventKind::Activated)
+                .then(|| "2026-01-01T12:00:00Z".parse().unwrap()),
             break_glass: false,
             provenance: Provenance::new("test", "grants.jsonl").at_line(line),
         }
@@ -245,7 +248,12 @@ mod tests {
             ev("g1", Activated, "2026-01-01T08:06:00Z", 3),
             ev("g1", Expired, "2026-01-01T12:00:00Z", 4),
         ];
-        let mut shuffled = vec![events[3].clone(), events[1].clone(), events[0].clone(), events[2].clone()];
+        let mut shuffled = vec![
+            events[3].clone(),
+            events[1].clone(),
+            events[0].clone(),
+            events[2].clone(),
+        ];
         let mut dup = events[1].clone();
         dup.provenance.line = Some(9);
         shuffled.push(dup);
@@ -260,7 +268,10 @@ mod tests {
         assert_eq!(g.events.len(), 4);
         assert!(g.window_end_recorded);
         assert!(g.revocation_logged());
-        assert_eq!(g.window_length(), Some(SignedDuration::from_secs(3 * 3600 + 54 * 60)));
+        assert_eq!(
+            g.window_length(),
+            Some(SignedDuration::from_secs(3 * 3600 + 54 * 60))
+        );
     }
 
     #[test]

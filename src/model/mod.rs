@@ -126,21 +126,42 @@ impl Inventory {
     /// records that disagree are an error naming both places.
     pub fn finalize(&mut self) -> Result<(), Vec<InventoryError>> {
         let mut errors = Vec::new();
-        dedup_by_id(&mut self.identities, "identity", |i| &i.id, |i| &i.provenance, |a, b| {
-            let mut b = b.clone();
-            b.provenance = a.provenance.clone();
-            *a == b
-        }, &mut errors);
-        dedup_by_id(&mut self.roles, "role", |r| &r.id, |r| &r.provenance, |a, b| {
-            let mut b = b.clone();
-            b.provenance = a.provenance.clone();
-            *a == b
-        }, &mut errors);
-        dedup_by_id(&mut self.secrets, "secret", |s| &s.id, |s| &s.provenance, |a, b| {
-            let mut b = b.clone();
-            b.provenance = a.provenance.clone();
-            *a == b
-        }, &mut errors);
+        dedup_by_id(
+            &mut self.identities,
+            "identity",
+            |i| &i.id,
+            |i| &i.provenance,
+            |a, b| {
+                let mut b = b.clone();
+                b.provenance = a.provenance.clone();
+                *a == b
+            },
+            &mut errors,
+        );
+        dedup_by_id(
+            &mut self.roles,
+            "role",
+            |r| &r.id,
+            |r| &r.provenance,
+            |a, b| {
+                let mut b = b.clone();
+                b.provenance = a.provenance.clone();
+                *a == b
+            },
+            &mut errors,
+        );
+        dedup_by_id(
+            &mut self.secrets,
+            "secret",
+            |s| &s.id,
+            |s| &s.provenance,
+            |a, b| {
+                let mut b = b.clone();
+                b.provenance = a.provenance.clone();
+                *a == b
+            },
+            &mut errors,
+        );
         self.reindex();
 
         for m in &self.memberships {
@@ -193,60 +214,118 @@ impl Inventory {
                     // Credentials of deleted identities still matter: keep them, say so.
                     self.diagnostics.push(Diagnostic::warning(
                         s.provenance.clone(),
-                        format!("secret {} belongs to `{owner}`, which no source defines", s.id),
+                        format!(
+                            "secret {} belongs to `{owner}`, which no source defines",
+                            s.id
+                        ),
                     ));
                 }
             }
         }
         if !errors.is_empty() {
-            errors.sort_by(|a, b| a.to_string().cmp(&b.to_string()));
+            errors.sort_by_cached_key(ToString::to_string);
             return Err(errors);
         }
 
         self.memberships.sort_by(|a, b| {
-            (&a.member, &a.group, a.kind, a.window, &a.provenance)
-                .cmp(&(&b.member, &b.group, b.kind, b.window, &b.provenance))
+            (&a.member, &a.group, a.kind, a.window, &a.provenance).cmp(&(
+                &b.member,
+                &b.group,
+                b.kind,
+                b.window,
+                &b.provenance,
+            ))
         });
-        self.memberships
-            .dedup_by(|b, a| (&a.member, &a.group, a.kind, a.window) == (&b.member, &b.group, b.kind, b.window));
+        self.memberships.dedup_by(|b, a| {
+            (&a.member, &a.group, a.kind, a.window) == (&b.member, &b.group, b.kind, b.window)
+        });
         self.assignments.sort_by(|a, b| {
-            (&a.subject, &a.role, a.kind, a.window, a.last_used, &a.provenance)
-                .cmp(&(&b.subject, &b.role, b.kind, b.window, b.last_used, &b.provenance))
+            (
+                &a.subject,
+                &a.role,
+                a.kind,
+                a.window,
+                a.last_used,
+                &a.provenance,
+            )
+                .cmp(&(
+                    &b.subject,
+                    &b.role,
+                    b.kind,
+                    b.window,
+                    b.last_used,
+                    &b.provenance,
+                ))
         });
         self.assignments.dedup_by(|b, a| {
-            (&a.subject, &a.role, a.kind, a.window, a.last_used) == (&b.subject, &b.role, b.kind, b.window, b.last_used)
+            (&a.subject, &a.role, a.kind, a.window, a.last_used)
+                == (&b.subject, &b.role, b.kind, b.window, b.last_used)
         });
         self.trusts.sort_by(|a, b| {
-            (&a.role, &a.principal, &a.conditions, &a.provenance)
-                .cmp(&(&b.role, &b.principal, &b.conditions, &b.provenance))
+            (&a.role, &a.principal, &a.conditions, &a.provenance).cmp(&(
+                &b.role,
+                &b.principal,
+                &b.conditions,
+                &b.provenance,
+            ))
         });
-        self.trusts
-            .dedup_by(|b, a| (&a.role, &a.principal, &a.conditions) == (&b.role, &b.principal, &b.conditions));
+        self.trusts.dedup_by(|b, a| {
+            (&a.role, &a.principal, &a.conditions) == (&b.role, &b.principal, &b.conditions)
+        });
         self.escalations.sort_by(|a, b| {
-            (&a.principal, &a.target, &a.method, &a.provenance).cmp(&(&b.principal, &b.target, &b.method, &b.provenance))
+            (&a.principal, &a.target, &a.method, &a.provenance).cmp(&(
+                &b.principal,
+                &b.target,
+                &b.method,
+                &b.provenance,
+            ))
         });
-        self.escalations
-            .dedup_by(|b, a| (&a.principal, &a.target, &a.method) == (&b.principal, &b.target, &b.method));
+        self.escalations.dedup_by(|b, a| {
+            (&a.principal, &a.target, &a.method) == (&b.principal, &b.target, &b.method)
+        });
         self.grant_events.sort_by(|a, b| {
             a.dedup_key()
                 .cmp(&b.dedup_key())
                 .then_with(|| a.provenance.cmp(&b.provenance))
         });
-        self.grant_events.dedup_by(|b, a| a.dedup_key().cmp(&b.dedup_key()).is_eq());
+        self.grant_events
+            .dedup_by(|b, a| a.dedup_key().cmp(&b.dedup_key()).is_eq());
         self.change_events.sort_by(|a, b| {
-            (a.time, &a.actor, a.kind, &a.action, &a.target, &a.entitlement, &a.provenance).cmp(&(
+            (
+                a.time,
+                &a.actor,
+                a.kind,
+                &a.action,
+                &a.target,
+                &a.entitlement,
+                &a.provenance,
+            )
+                .cmp(&(
+                    b.time,
+                    &b.actor,
+                    b.kind,
+                    &b.action,
+                    &b.target,
+                    &b.entitlement,
+                    &b.provenance,
+                ))
+        });
+        self.change_events.dedup_by(|b, a| {
+            (
+                a.time,
+                &a.actor,
+                a.kind,
+                &a.action,
+                &a.target,
+                &a.entitlement,
+            ) == (
                 b.time,
                 &b.actor,
                 b.kind,
                 &b.action,
                 &b.target,
                 &b.entitlement,
-                &b.provenance,
-            ))
-        });
-        self.change_events.dedup_by(|b, a| {
-            (a.time, &a.actor, a.kind, &a.action, &a.target, &a.entitlement)
-                == (b.time, &b.actor, b.kind, &b.action, &b.target, &b.entitlement)
+            )
         });
         self.diagnostics.sort();
         self.diagnostics.dedup();
@@ -268,7 +347,13 @@ impl Inventory {
             .collect();
     }
 
-    fn check_identity(&self, what: &'static str, id: &str, at: &Provenance, errors: &mut Vec<InventoryError>) {
+    fn check_identity(
+        &self,
+        what: &'static str,
+        id: &str,
+        at: &Provenance,
+        errors: &mut Vec<InventoryError>,
+    ) {
         if self.identity(id).is_none() {
             errors.push(InventoryError::DanglingReference {
                 what,
@@ -279,7 +364,13 @@ impl Inventory {
         }
     }
 
-    fn check_role(&self, what: &'static str, id: &str, at: &Provenance, errors: &mut Vec<InventoryError>) {
+    fn check_role(
+        &self,
+        what: &'static str,
+        id: &str,
+        at: &Provenance,
+        errors: &mut Vec<InventoryError>,
+    ) {
         if self.role(id).is_none() {
             errors.push(InventoryError::DanglingReference {
                 what,
@@ -331,7 +422,11 @@ fn dedup_by_id<T: Clone>(
     same: impl Fn(&T, &T) -> bool,
     errors: &mut Vec<InventoryError>,
 ) {
-    items.sort_by(|a, b| id(a).cmp(id(b)).then_with(|| provenance(a).cmp(provenance(b))));
+    items.sort_by(|a, b| {
+        id(a)
+            .cmp(id(b))
+            .then_with(|| provenance(a).cmp(provenance(b)))
+    });
     let mut out: Vec<T> = Vec::with_capacity(items.len());
     for item in items.drain(..) {
         if let Some(prev) = out.last() {
@@ -357,7 +452,11 @@ mod tests {
     use super::*;
 
     fn person(id: &str, line: u32) -> Identity {
-        Identity::new(id, IdentityKind::Human, Provenance::new("t", "inv.yaml").at_line(line))
+        Identity::new(
+            id,
+            IdentityKind::Human,
+            Provenance::new("t", "inv.yaml").at_line(line),
+        )
     }
 
     #[test]
@@ -376,7 +475,10 @@ mod tests {
         let errs = inv.finalize().unwrap_err();
         assert_eq!(errs.len(), 1);
         let msg = errs[0].to_string();
-        assert!(msg.contains("inv.yaml:9") && msg.contains("inv.yaml:1"), "{msg}");
+        assert!(
+            msg.contains("inv.yaml:9") && msg.contains("inv.yaml:1"),
+            "{msg}"
+        );
     }
 
     #[test]

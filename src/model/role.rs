@@ -104,7 +104,13 @@ pub fn classify_permission(permission: &str) -> PrivilegeLevel {
     };
     let identity_service = matches!(
         service.as_str(),
-        "iam" | "sts" | "rbac" | "rbac.authorization.k8s.io" | "organizations" | "sso" | "identitystore"
+        "iam"
+            | "sts"
+            | "rbac"
+            | "rbac.authorization.k8s.io"
+            | "organizations"
+            | "sso"
+            | "identitystore"
     );
     if verb == "*" {
         return if identity_service {
@@ -126,7 +132,9 @@ pub fn classify_permission(permission: &str) -> PrivilegeLevel {
 }
 
 /// The highest level any of `permissions` reaches.
-pub fn classify_permissions<'a>(permissions: impl IntoIterator<Item = &'a String>) -> PrivilegeLevel {
+pub fn classify_permissions<'a>(
+    permissions: impl IntoIterator<Item = &'a String>,
+) -> PrivilegeLevel {
     permissions
         .into_iter()
         .map(|p| classify_permission(p))
@@ -141,7 +149,12 @@ mod tests {
 
     #[test]
     fn ladder_order() {
-        assert!(None < Read && Read < Write && Write < PermissionsManagement && PermissionsManagement < Admin);
+        assert!(
+            None < Read
+                && Read < Write
+                && Write < PermissionsManagement
+                && PermissionsManagement < Admin
+        );
     }
 
     #[test]
@@ -149,9 +162,15 @@ mod tests {
         assert_eq!(classify_permission("*"), Admin);
         assert_eq!(classify_permission("*:*"), Admin);
         assert_eq!(classify_permission("iam:*"), PermissionsManagement);
-        assert_eq!(classify_permission("iam:AttachRolePolicy"), PermissionsManagement);
+        assert_eq!(
+            classify_permission("iam:AttachRolePolicy"),
+            PermissionsManagement
+        );
         assert_eq!(classify_permission("iam:PassRole"), PermissionsManagement);
-        assert_eq!(classify_permission("rbac.authorization.k8s.io/bind"), PermissionsManagement);
+        assert_eq!(
+            classify_permission("rbac.authorization.k8s.io/bind"),
+            PermissionsManagement
+        );
         assert_eq!(classify_permission("s3:GetObject"), Read);
         assert_eq!(classify_permission("ec2:DescribeInstances"), Read);
         assert_eq!(classify_permission("s3:PutObject"), Write);

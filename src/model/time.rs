@@ -184,11 +184,26 @@ mod tests {
     #[test]
     fn durations() {
         assert_eq!(parse_duration("4h").unwrap(), SignedDuration::from_hours(4));
-        assert_eq!(parse_duration("1d12h").unwrap(), SignedDuration::from_hours(36));
-        assert_eq!(parse_duration("30m").unwrap(), SignedDuration::from_mins(30));
-        assert_eq!(parse_duration("PT4H").unwrap(), SignedDuration::from_hours(4));
-        assert_eq!(parse_duration("P1D").unwrap(), SignedDuration::from_hours(24));
-        assert_eq!(parse_duration("2w").unwrap(), SignedDuration::from_hours(336));
+        assert_eq!(
+            parse_duration("1d12h").unwrap(),
+            SignedDuration::from_hours(36)
+        );
+        assert_eq!(
+            parse_duration("30m").unwrap(),
+            SignedDuration::from_mins(30)
+        );
+        assert_eq!(
+            parse_duration("PT4H").unwrap(),
+            SignedDuration::from_hours(4)
+        );
+        assert_eq!(
+            parse_duration("P1D").unwrap(),
+            SignedDuration::from_hours(24)
+        );
+        assert_eq!(
+            parse_duration("2w").unwrap(),
+            SignedDuration::from_hours(336)
+        );
         for bad in ["", "4", "h", "4x", "99999999999999999999d"] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }

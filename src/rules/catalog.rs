@@ -71,7 +71,12 @@ impl RuleMeta {
     }
 
     pub fn help_uri(&self) -> String {
-        format!("https://github.com/residue-audit/residue/blob/main/rules/{}/{}-{}.yaml", self.family.to_lowercase(), self.id, self.name)
+        format!(
+            "https://github.com/residue-audit/residue/blob/main/rules/{}/{}-{}.yaml",
+            self.family.to_lowercase(),
+            self.id,
+            self.name
+        )
     }
 
     /// The documentation as Markdown, the same text `residue rules explain` prints.
@@ -90,7 +95,12 @@ impl RuleMeta {
             s.push_str("\n## Parameters\n\n");
             for p in &self.parameters {
                 let default = serde_yaml::to_string(&p.default).unwrap_or_default();
-                s.push_str(&format!("- `{}` ({:?}, default `{}`", p.name, p.kind, default.trim()));
+                s.push_str(&format!(
+                    "- `{}` ({:?}, default `{}`",
+                    p.name,
+                    p.kind,
+                    default.trim()
+                ));
                 if let Some(k) = &p.policy_key {
                     s.push_str(&format!(", set with `{k}` in residue.yaml"));
                 }
@@ -111,9 +121,16 @@ impl RuleMeta {
         }
         s.push_str("\n## Examples\n");
         for ex in &self.examples {
-            let verdict = if ex.fires { "fires" } else { "does not fire (near-miss)" };
+            let verdict = if ex.fires {
+                "fires"
+            } else {
+                "does not fire (near-miss)"
+            };
             let inv = serde_yaml::to_string(&ex.inventory).unwrap_or_default();
-            s.push_str(&format!("\n### {} — {}\n\nAt {}:\n\n```yaml\n{}```\n", ex.name, verdict, ex.now, inv));
+            s.push_str(&format!(
+                "\n### {} — {}\n\nAt {}:\n\n```yaml\n{}```\n",
+                ex.name, verdict, ex.now, inv
+            ));
         }
         s
     }

@@ -62,7 +62,11 @@ impl<'a> Subject<'a> {
             .filter(|i| i.kind != IdentityKind::Group)
             .filter_map(|i| {
                 let n = graph.identity(&i.id)?;
-                Some((i.id.clone(), graph.reach(n, now, ReachMode::Standing), graph.eligible_reach(n, now)))
+                Some((
+                    i.id.clone(),
+                    graph.reach(n, now, ReachMode::Standing),
+                    graph.eligible_reach(n, now),
+                ))
             })
             .collect();
         let mut reach = ReachIndex::default();
@@ -70,7 +74,14 @@ impl<'a> Subject<'a> {
             reach.standing.insert(id.clone(), standing);
             reach.eligible.insert(id, eligible);
         }
-        Subject { inventory, graph, grants, policy, now, reach }
+        Subject {
+            inventory,
+            graph,
+            grants,
+            policy,
+            now,
+            reach,
+        }
     }
 }
 
@@ -91,12 +102,20 @@ impl<'a> RuleContext<'a> {
     /// Roles the identity holds through standing edges at the audit time, sorted by role id.
     /// Empty for groups and unknown ids.
     pub fn standing_reach(&self, identity: &str) -> &'a [Reached] {
-        self.reach.standing.get(identity).map(Vec::as_slice).unwrap_or(&[])
+        self.reach
+            .standing
+            .get(identity)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
     }
 
     /// Roles the identity may reach by one JIT activation, sorted by role id.
     pub fn eligible_reach(&self, identity: &str) -> &'a [Reached] {
-        self.reach.eligible.get(identity).map(Vec::as_slice).unwrap_or(&[])
+        self.reach
+            .eligible
+            .get(identity)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
     }
 
     /// Starts a finding about `subject` (and `entitlement`), whose fingerprint is keyed on
@@ -131,19 +150,28 @@ pub struct FindingBuilder {
 
 impl FindingBuilder {
     pub fn path(mut self, path: &Path) -> Self {
-        self.finding.evidence.sources.extend(path.sources().cloned());
+        self.finding
+            .evidence
+            .sources
+            .extend(path.sources().cloned());
         self.finding.evidence.path = Some(path.clone());
         self
     }
 
     pub fn grant(mut self, grant: &Grant) -> Self {
-        self.finding.evidence.sources.extend(grant.events.iter().map(|e| e.provenance.clone()));
+        self.finding
+            .evidence
+            .sources
+            .extend(grant.events.iter().map(|e| e.provenance.clone()));
         self.finding.evidence.grant = Some(GrantEvidence::from(grant));
         self
     }
 
     pub fn fact(mut self, name: &str, value: impl ToString) -> Self {
-        self.finding.evidence.facts.insert(name.to_string(), value.to_string());
+        self.finding
+            .evidence
+            .facts
+            .insert(name.to_string(), value.to_string());
         self
     }
 
@@ -160,7 +188,11 @@ impl FindingBuilder {
         if let Some(first) = sources.first() {
             out.push(first.clone());
         }
-        let mut rest: Vec<Provenance> = sources.into_iter().skip(1).filter(|p| Some(p) != out.first()).collect();
+        let mut rest: Vec<Provenance> = sources
+            .into_iter()
+            .skip(1)
+            .filter(|p| Some(p) != out.first())
+            .collect();
         rest.sort();
         rest.dedup();
         out.extend(rest);
@@ -217,12 +249,14 @@ pub fn run_rules(rules: &[ConfiguredRule], subject: &Subject<'_>) -> RuleRun {
                 reach: &subject.reach,
             };
             let mut out = Vec::new();
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| c.rule.evaluator.evaluate(&ctx, &mut out)))
-                .map(|_| out)
-                .map_err(|payload| RuleCrash {
-                    rule_id: c.rule.meta.id.clone(),
-                    message: panic_message(&payload),
-                })
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                c.rule.evaluator.evaluate(&ctx, &mut out)
+            }))
+            .map(|_| out)
+            .map_err(|payload| RuleCrash {
+                rule_id: c.rule.meta.id.clone(),
+                message: panic_message(&payload),
+            })
         })
         .collect();
     let mut run = RuleRun::default();
@@ -249,8 +283,8 @@ fn panic_message(payload: &Box<dyn std::any::Any + Send>) -> String {
 }
 
 #[cfg(test)]
-mod engine_tests;
-#[cfg(test)]
 mod catalog_tests;
+#[cfg(test)]
+mod engine_tests;
 #[cfg(test)]
 pub(crate) mod test_support;

@@ -66,10 +66,15 @@ impl ParamValue {
         match kind {
             ParamKind::Integer => v.as_u64().map(ParamValue::Integer).ok_or_else(wrong),
             ParamKind::Duration => match v {
-                Y::String(s) => parse_duration(s).map(ParamValue::Duration).map_err(|e| e.to_string()),
+                Y::String(s) => parse_duration(s)
+                    .map(ParamValue::Duration)
+                    .map_err(|e| e.to_string()),
                 _ => Err(wrong()),
             },
-            ParamKind::String => v.as_str().map(|s| ParamValue::String(s.to_string())).ok_or_else(wrong),
+            ParamKind::String => v
+                .as_str()
+                .map(|s| ParamValue::String(s.to_string()))
+                .ok_or_else(wrong),
             ParamKind::StringList => match v {
                 Y::Sequence(items) => items
                     .iter()

@@ -15,11 +15,15 @@ pub struct RegisteredRule {
 
 macro_rules! catalog {
     ($path:literal) => {
-        ($path, include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/", $path)))
+        (
+            $path,
+            include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/", $path)),
+        )
     };
 }
 
 /// (catalog file, its text, evaluator), in id order.
+#[rustfmt::skip]
 fn entries() -> Vec<((&'static str, &'static str), &'static dyn Rule)> {
     vec![
         // RULES: one line per rule, sorted by id.
@@ -54,5 +58,7 @@ pub fn all_rules() -> &'static [RegisteredRule] {
 }
 
 pub fn find(id: &str) -> Option<&'static RegisteredRule> {
-    all_rules().iter().find(|r| r.meta.id.eq_ignore_ascii_case(id))
+    all_rules()
+        .iter()
+        .find(|r| r.meta.id.eq_ignore_ascii_case(id))
 }

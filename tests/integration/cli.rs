@@ -5,7 +5,8 @@ use std::fs;
 
 const NOW: &str = "2026-11-20T09:00:00Z";
 const ALL_RULES: [&str; 11] = [
-    "GV001", "GV002", "GV003", "GV004", "RV001", "RV002", "SC001", "SC002", "SP001", "SP002", "SP003",
+    "GV001", "GV002", "GV003", "GV004", "RV001", "RV002", "SC001", "SC002", "SP001", "SP002",
+    "SP003",
 ];
 
 fn scan_to(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
@@ -27,7 +28,8 @@ fn rules_list_names_every_rule() {
     for id in ALL_RULES {
         assert!(out.contains(id), "{id} missing from:\n{out}");
     }
-    let json: serde_json::Value = serde_json::from_slice(&residue(&["rules", "list", "--format", "json"]).stdout).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_slice(&residue(&["rules", "list", "--format", "json"]).stdout).unwrap();
     assert_eq!(json.as_array().unwrap().len(), ALL_RULES.len());
 }
 
@@ -36,7 +38,14 @@ fn rules_explain_prints_the_four_part_docs() {
     let o = residue(&["rules", "explain", "sp002"]);
     assert_eq!(code(&o), 0);
     let out = stdout(&o);
-    for part in ["# SP002", "## What it flags", "## Why it matters", "## How to fix", "## Examples", "near-miss"] {
+    for part in [
+        "# SP002",
+        "## What it flags",
+        "## Why it matters",
+        "## How to fix",
+        "## Examples",
+        "near-miss",
+    ] {
         assert!(out.contains(part), "{part} missing from:\n{out}");
     }
     let o = residue(&["rules", "explain", "XX999"]);
@@ -49,10 +58,19 @@ fn readme_rules_table_is_current() {
     let readme = fs::read_to_string(root().join("README.md")).unwrap();
     let start = "<!-- rules-table:start -->\n";
     let end = "<!-- rules-table:end -->";
-    let a = readme.find(start).expect("README has the rules table start marker") + start.len();
-    let b = readme.find(end).expect("README has the rules table end marker");
+    let a = readme
+        .find(start)
+        .expect("README has the rules table start marker")
+        + start.len();
+    let b = readme
+        .find(end)
+        .expect("README has the rules table end marker");
     let expected = stdout(&residue(&["rules", "list", "--format", "markdown"]));
-    assert_eq!(&readme[a..b], expected, "README rules table is stale: paste `residue rules list --format markdown`");
+    assert_eq!(
+        &readme[a..b],
+        expected,
+        "README rules table is stale: paste `residue rules list --format markdown`"
+    );
 }
 
 #[test]
@@ -68,9 +86,15 @@ fn small_org_reports_match_snapshots() {
 #[test]
 fn fail_on_threshold_sets_exit_code_1() {
     let out = out_dir();
-    let o = scan_to(out.path(), &["tests/fixtures/small-org", "--fail-on", "high"]);
+    let o = scan_to(
+        out.path(),
+        &["tests/fixtures/small-org", "--fail-on", "high"],
+    );
     assert_eq!(code(&o), 1, "{}", stdout(&o));
-    let o = scan_to(out.path(), &["tests/fixtures/small-org", "--fail-on", "critical"]);
+    let o = scan_to(
+        out.path(),
+        &["tests/fixtures/small-org", "--fail-on", "critical"],
+    );
     assert_eq!(code(&o), 0);
 }
 
@@ -83,11 +107,22 @@ fn reports_are_byte_identical_across_runs_and_thread_counts() {
             .unwrap()
             .current_dir(root())
             .env("RAYON_NUM_THREADS", threads)
-            .args(["scan", "tests/fixtures/small-org", "--now", NOW, "--out", out.path().to_str().unwrap()])
+            .args([
+                "scan",
+                "tests/fixtures/small-org",
+                "--now",
+                NOW,
+                "--out",
+                out.path().to_str().unwrap(),
+            ])
             .output()
             .unwrap();
         assert_eq!(code(&o), 0);
-        outputs.push((read(out.path(), "report.json"), read(out.path(), "report.csv"), read(out.path(), "report.md")));
+        outputs.push((
+            read(out.path(), "report.json"),
+            read(out.path(), "report.csv"),
+            read(out.path(), "report.md"),
+        ));
     }
     assert_eq!(outputs[0], outputs[1]);
     assert_eq!(outputs[1], outputs[2]);
@@ -98,24 +133,40 @@ fn files_named_on_the_command_line_are_recognised_by_content() {
     let out = out_dir();
     let o = scan_to(
         out.path(),
-        &["tests/fixtures/small-org/inventory.yaml", "tests/fixtures/small-org/grants.jsonl"],
+        &[
+            "tests/fixtures/small-org/inventory.yaml",
+            "tests/fixtures/small-org/grants.jsonl",
+        ],
     );
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let err = stderr(&o);
-    assert!(err.contains("recognised tests/fixtures/small-org/inventory.yaml as generic-inventory"), "{err}");
-    assert!(err.contains("recognised tests/fixtures/small-org/grants.jsonl as grant-log-jsonl"), "{err}");
+    assert!(
+        err.contains("recognised tests/fixtures/small-org/inventory.yaml as generic-inventory"),
+        "{err}"
+    );
+    assert!(
+        err.contains("recognised tests/fixtures/small-org/grants.jsonl as grant-log-jsonl"),
+        "{err}"
+    );
 }
 
 #[test]
 fn a_directory_with_an_unrecognised_file_is_refused_by_name() {
     let dir = tempfile::tempdir().unwrap();
-    fs::copy(root().join("tests/fixtures/small-org/inventory.yaml"), dir.path().join("inventory.yaml")).unwrap();
+    fs::copy(
+        root().join("tests/fixtures/small-org/inventory.yaml"),
+        dir.path().join("inventory.yaml"),
+    )
+    .unwrap();
     fs::write(dir.path().join("notes.txt"), "just some words\n").unwrap();
     let out = out_dir();
     let o = scan_to(out.path(), &[dir.path().to_str().unwrap()]);
     assert_eq!(code(&o), 2);
     let err = stderr(&o);
-    assert!(err.contains("notes.txt: not a format residue recognises"), "{err}");
+    assert!(
+        err.contains("notes.txt: not a format residue recognises"),
+        "{err}"
+    );
 }
 
 /// Every malformed input is a clear error (file, place, expectation), exit code 2, no panic.
@@ -124,13 +175,22 @@ fn bad_input_is_a_clear_error_with_exit_code_2() {
     let cases: &[(&str, &[&str])] = &[
         ("generic/malformed.yaml", &["malformed.yaml:", "line"]),
         ("generic/malformed.json", &["malformed.json:", "line"]),
-        ("generic/unknown-field.yaml", &["unknown-field.yaml:", "unknown field"]),
+        (
+            "generic/unknown-field.yaml",
+            &["unknown-field.yaml:", "unknown field"],
+        ),
         ("generic/wrong-type.yaml", &["wrong-type.yaml:", "expected"]),
         ("generic/truncated.json", &["truncated.json:", "line"]),
         ("generic/empty.yaml", &["empty.yaml", "empty"]),
         ("generic/bad-grants.csv", &["bad-grants.csv:", "line"]),
         ("generic/bad-grants.jsonl", &["bad-grants.jsonl:", "line"]),
-        ("generic/duplicate-conflict.yaml", &["duplicate-conflict.yaml:", "defined again with different content"]),
+        (
+            "generic/duplicate-conflict.yaml",
+            &[
+                "duplicate-conflict.yaml:",
+                "defined again with different content",
+            ],
+        ),
     ];
     for (file, needles) in cases {
         let path = fixture(file);
@@ -142,7 +202,10 @@ fn bad_input_is_a_clear_error_with_exit_code_2() {
         for n in *needles {
             assert!(err.contains(n), "{file}: expected `{n}` in:\n{err}");
         }
-        assert!(!out.path().join("report.json").exists(), "{file}: no report for unreadable input");
+        assert!(
+            !out.path().join("report.json").exists(),
+            "{file}: no report for unreadable input"
+        );
     }
 }
 
@@ -154,12 +217,23 @@ fn missing_file_unknown_rule_and_bad_now_are_usage_errors() {
     assert!(stderr(&o).contains("does-not-exist.yaml"), "{}", stderr(&o));
 
     let dir = tempfile::tempdir().unwrap();
-    fs::copy(root().join("tests/fixtures/small-org/inventory.yaml"), dir.path().join("inventory.yaml")).unwrap();
-    fs::write(dir.path().join("residue.yaml"), "sources: [inventory.yaml]\nrules:\n  SP404: {enabled: false}\n").unwrap();
+    fs::copy(
+        root().join("tests/fixtures/small-org/inventory.yaml"),
+        dir.path().join("inventory.yaml"),
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("residue.yaml"),
+        "sources: [inventory.yaml]\nrules:\n  SP404: {enabled: false}\n",
+    )
+    .unwrap();
     let o = scan_to(out.path(), &[dir.path().to_str().unwrap()]);
     assert_eq!(code(&o), 2);
     let err = stderr(&o);
-    assert!(err.contains("residue.yaml:3: unknown rule id `SP404`"), "{err}");
+    assert!(
+        err.contains("residue.yaml:3: unknown rule id `SP404`"),
+        "{err}"
+    );
 
     let o = residue(&["scan", "tests/fixtures/small-org", "--now", "last tuesday"]);
     assert_eq!(code(&o), 2);
@@ -173,19 +247,59 @@ fn missing_file_unknown_rule_and_bad_now_are_usage_errors() {
 fn grant_logs_out_of_order_and_duplicated_give_the_same_findings() {
     let dir = tempfile::tempdir().unwrap();
     let src = root().join("tests/fixtures/small-org");
-    fs::copy(src.join("inventory.yaml"), dir.path().join("inventory.yaml")).unwrap();
-    let lines: Vec<String> = fs::read_to_string(src.join("grants.jsonl")).unwrap().lines().map(String::from).collect();
-    let shuffled = [lines[2].clone(), lines[0].clone(), lines[1].clone(), lines[2].clone(), lines[0].clone()].join("\n");
+    fs::copy(
+        src.join("inventory.yaml"),
+        dir.path().join("inventory.yaml"),
+    )
+    .unwrap();
+    let lines: Vec<String> = fs::read_to_string(src.join("grants.jsonl"))
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect();
+    let shuffled = [
+        lines[2].clone(),
+        lines[0].clone(),
+        lines[1].clone(),
+        lines[2].clone(),
+        lines[0].clone(),
+    ]
+    .join("\n");
     fs::write(dir.path().join("grants.jsonl"), shuffled + "\n").unwrap();
 
     let fingerprints = |o: &std::path::Path| -> Vec<(String, String)> {
         let v: serde_json::Value = serde_json::from_str(&read(o, "report.json")).unwrap();
-        v["findings"].as_array().unwrap().iter().map(|f| (f["rule_id"].as_str().unwrap().into(), f["fingerprint"].as_str().unwrap().into())).collect()
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["rule_id"].as_str().unwrap().into(),
+                    f["fingerprint"].as_str().unwrap().into(),
+                )
+            })
+            .collect()
     };
     let a = out_dir();
     let b = out_dir();
-    assert_eq!(code(&scan_to(a.path(), &["tests/fixtures/small-org/inventory.yaml", "tests/fixtures/small-org/grants.jsonl"])), 0);
-    let o = scan_to(b.path(), &[dir.path().join("inventory.yaml").to_str().unwrap(), dir.path().join("grants.jsonl").to_str().unwrap()]);
+    assert_eq!(
+        code(&scan_to(
+            a.path(),
+            &[
+                "tests/fixtures/small-org/inventory.yaml",
+                "tests/fixtures/small-org/grants.jsonl"
+            ]
+        )),
+        0
+    );
+    let o = scan_to(
+        b.path(),
+        &[
+            dir.path().join("inventory.yaml").to_str().unwrap(),
+            dir.path().join("grants.jsonl").to_str().unwrap(),
+        ],
+    );
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert_eq!(fingerprints(a.path()), fingerprints(b.path()));
     assert!(fingerprints(a.path()).iter().any(|(r, _)| r == "GV001"));
@@ -197,22 +311,40 @@ fn grant_logs_out_of_order_and_duplicated_give_the_same_findings() {
 fn planted_secret_values_never_reach_any_output() {
     const CANARY: &str = "CANARY-9f3b-residue-secret-value";
     let out = out_dir();
-    let o = scan_to(out.path(), &["tests/fixtures/secrets/inventory.yaml", "tests/fixtures/secrets/grants.csv"]);
+    let o = scan_to(
+        out.path(),
+        &[
+            "tests/fixtures/secrets/inventory.yaml",
+            "tests/fixtures/secrets/grants.csv",
+        ],
+    );
     assert!(code(&o) == 0, "{}", stderr(&o));
     let mut seen = vec![stdout(&o), stderr(&o)];
     for f in ["report.json", "report.csv", "report.md"] {
         seen.push(read(out.path(), f));
     }
-    assert!(seen[2].contains("svc-canary"), "the scan did read the fixture");
+    assert!(
+        seen[2].contains("svc-canary"),
+        "the scan did read the fixture"
+    );
     for text in &seen {
         assert!(!text.contains(CANARY), "canary leaked:\n{text}");
     }
 
     // Malformed around the canary: the error must still not quote it.
     let dir = tempfile::tempdir().unwrap();
-    let broken = fs::read_to_string(fixture("secrets/inventory.yaml")).unwrap().replace("kind: token", "kind: [token");
+    let broken = fs::read_to_string(fixture("secrets/inventory.yaml"))
+        .unwrap()
+        .replace("kind: token", "kind: [token");
     fs::write(dir.path().join("inventory.yaml"), broken).unwrap();
-    let o = scan_to(out.path(), &[dir.path().join("inventory.yaml").to_str().unwrap()]);
+    let o = scan_to(
+        out.path(),
+        &[dir.path().join("inventory.yaml").to_str().unwrap()],
+    );
     assert_eq!(code(&o), 2);
-    assert!(!stderr(&o).contains(CANARY) && !stdout(&o).contains(CANARY), "{}", stderr(&o));
+    assert!(
+        !stderr(&o).contains(CANARY) && !stdout(&o).contains(CANARY),
+        "{}",
+        stderr(&o)
+    );
 }
