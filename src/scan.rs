@@ -4,7 +4,7 @@
 //! display and file output.
 
 use crate::config::{Config, ConfigErrors, SourceSpec};
-use crate::connectors::{self, ConnectorError, SourceFormat};
+use crate::connectors::{self, ConnectorError, ConnectorSettings, SourceFormat};
 use crate::finding::Finding;
 use crate::gate::suppressions::{self, SuppressionErrors};
 use crate::graph::PermissionGraph;
@@ -81,6 +81,7 @@ pub fn resolve_sources(
                 format: None,
                 name: None,
                 line: None,
+                cluster: None,
             })
             .collect()
     } else {
@@ -172,6 +173,7 @@ fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), ConnectorErro
 /// Reads every source (in parallel) and merges them in source order, then finalizes.
 pub fn load_inventory(
     sources: &[ResolvedSource],
+    settings: &ConnectorSettings,
     progress: &dyn Progress,
 ) -> Result<(Inventory, Vec<SourceSummary>), ScanError> {
     let loaded: Vec<Result<Inventory, ConnectorError>> = sources
@@ -182,7 +184,9 @@ pub fn load_inventory(
                 .name
                 .clone()
                 .unwrap_or_else(|| s.format.name().to_string());
-            connectors::load(s.format, &s.spec.path, &s.spec.display, &name)
+            let mut settings = settings.clone();
+            settings.cluster = s.spec.cluster.clone();
+            connectors::load(s.format, &s.spec.path, &s.spec.display, &name, &settings)
         })
         .collect();
     let mut inventory = Inventory::new();
@@ -280,7 +284,7 @@ pub fn scan(
     progress.phase("recognising sources");
     let sources = resolve_sources(config, progress)?;
     progress.phase("reading sources");
-    let (mut inventory, source_summaries) = load_inventory(&sources, progress)?;
+    let (mut inventory, source_summaries) = load_inventory(&sources, &config.connectors, progress)?;
     progress.phase("evaluating rules");
     let (findings, coverage) = evaluate(&mut inventory, config, now);
     progress.phase("writing reports");

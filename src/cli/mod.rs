@@ -190,6 +190,7 @@ fn configuration(args: &ScanArgs) -> Result<Config, ScanError> {
                 format: None,
                 name: None,
                 line: None,
+                cluster: None,
             })
             .collect();
     }

@@ -21,7 +21,7 @@ mod policy;
 pub use locate::{LineIndex, Step};
 pub use policy::AuditPolicy;
 
-use crate::connectors::SourceFormat;
+use crate::connectors::{ConnectorSettings, SourceFormat};
 use crate::finding::Severity;
 use crate::model::time::parse_duration;
 use crate::model::{PrivilegeLevel, SignedDuration};
@@ -75,6 +75,8 @@ pub struct SourceSpec {
     pub name: Option<String>,
     /// Line in residue.yaml that named it.
     pub line: Option<u32>,
+    /// The Kubernetes cluster the source describes (`cluster:`), when named.
+    pub cluster: Option<String>,
 }
 
 /// A validated configuration.
@@ -90,10 +92,13 @@ pub struct Config {
     pub rules: Vec<ConfiguredRule>,
     pub suppressions: Option<SourceSpec>,
     pub fail_on: Option<Severity>,
+    /// Conventions connectors need (JIT brokers, eligible-role markers, Kubernetes keys).
+    pub connectors: ConnectorSettings,
 }
 
-const TOP_LEVEL_KEYS: [&str; 9] = [
+const TOP_LEVEL_KEYS: [&str; 10] = [
     "sources",
+    "kubernetes",
     "break_glass",
     "secrets",
     "jit",
@@ -154,6 +159,7 @@ impl Config {
             rules: Vec::new(),
             suppressions: None,
             fail_on: None,
+            connectors: ConnectorSettings::default(),
         };
         let empty = serde_yaml::Mapping::new();
         let map = match &root {
@@ -193,7 +199,8 @@ impl Config {
                     }
                 }
                 "secrets" => v.secrets(val, &mut cfg.policy),
-                "jit" => v.jit(val, &mut cfg.policy),
+                "jit" => v.jit(val, &mut cfg.policy, &mut cfg.connectors),
+                "kubernetes" => v.kubernetes(val, &mut cfg.connectors),
                 "windows" => v.windows(val, &mut cfg.policy),
                 "rules" => rule_section = Some(val),
                 "suppressions" => match val.as_str() {
@@ -204,6 +211,7 @@ impl Config {
                             format: None,
                             name: None,
                             line: v.lines.line_of(&here),
+                            cluster: None,
                         })
                     }
                     None => v.error(
@@ -349,12 +357,13 @@ impl Validator<'_> {
         for (i, item) in items.iter().enumerate() {
             let here = [Step::key("sources"), Step::Index(i)];
             let line = self.lines.line_of(&here);
-            let (path, format, name) = match item {
-                Value::String(p) => (p.clone(), None, None),
+            let (path, format, name, cluster) = match item {
+                Value::String(p) => (p.clone(), None, None, None),
                 Value::Mapping(m) => {
                     let mut path = None;
                     let mut format = None;
                     let mut name = None;
+                    let mut cluster = None;
                     for (k, v) in m {
                         let key = k.as_str().unwrap_or("");
                         let at = [Step::key("sources"), Step::Index(i), Step::key(key)];
@@ -365,19 +374,21 @@ impl Validator<'_> {
                                 None => self.error(&at, format!("unknown format `{f}`; expected one of: {formats}")),
                             },
                             ("name", Some(n)) => name = Some(n.to_string()),
-                            ("path" | "format" | "name", None) => {
+                            ("cluster", Some(c)) => cluster = Some(c.to_string()),
+                            ("path" | "format" | "name" | "cluster", None) => {
                                 self.error(&at, format!("expected a string, found {}", describe_yaml(v)))
                             }
-                            (other, _) => {
-                                self.error(&at, format!("unknown source setting `{other}`; expected path, format or name"))
-                            }
+                            (other, _) => self.error(
+                                &at,
+                                format!("unknown source setting `{other}`; expected path, format, name or cluster"),
+                            ),
                         }
                     }
                     let Some(path) = path else {
                         self.error(&here, "a source needs a `path`".to_string());
                         continue;
                     };
-                    (path, format, name)
+                    (path, format, name, cluster)
                 }
                 other => {
                     self.error(
@@ -395,6 +406,7 @@ impl Validator<'_> {
                 display: path,
                 format,
                 name,
+                cluster,
                 line,
             });
         }
@@ -430,7 +442,7 @@ impl Validator<'_> {
         }
     }
 
-    fn jit(&mut self, val: &Value, policy: &mut AuditPolicy) {
+    fn jit(&mut self, val: &Value, policy: &mut AuditPolicy, connectors: &mut ConnectorSettings) {
         let root = [Step::key("jit")];
         let Some(m) = self.mapping(&root, val, "JIT settings") else {
             return;
@@ -444,9 +456,89 @@ impl Validator<'_> {
                         policy.jit_default_window = d;
                     }
                 }
+                "brokers" => {
+                    if let Some(list) = self.string_list(&at, v) {
+                        connectors.jit_brokers = list;
+                    }
+                }
+                "eligible_roles" => self.eligible_roles(v, connectors),
                 other => self.error(
                     &at,
-                    format!("unknown setting `jit.{other}`; expected default_window"),
+                    format!("unknown setting `jit.{other}`; expected default_window, brokers or eligible_roles"),
+                ),
+            }
+        }
+    }
+
+    fn eligible_roles(&mut self, val: &Value, connectors: &mut ConnectorSettings) {
+        let root = [Step::key("jit"), Step::key("eligible_roles")];
+        let Some(m) = self.mapping(&root, val, "ways to recognise JIT-eligible roles") else {
+            return;
+        };
+        for (k, v) in m {
+            let key = k.as_str().unwrap_or("");
+            let at = [
+                Step::key("jit"),
+                Step::key("eligible_roles"),
+                Step::key(key),
+            ];
+            match key {
+                "tags" => match v {
+                    Value::Mapping(tags) => {
+                        for (tk, tv) in tags {
+                            match (tk.as_str(), tv.as_str()) {
+                                (Some(tk), Some(tv)) => {
+                                    connectors.eligible_role_tags.insert(tk.to_string(), tv.to_string());
+                                }
+                                _ => self.error(&at, "expected tag names mapped to string values".to_string()),
+                            }
+                        }
+                    }
+                    other => self.error(&at, format!("expected a mapping of tag names to values, found {}", describe_yaml(other))),
+                },
+                "names" => {
+                    if let Some(list) = self.string_list(&at, v) {
+                        connectors.eligible_role_names = list;
+                    }
+                }
+                "assumable_by_brokers" => match v.as_bool() {
+                    Some(b) => connectors.eligible_if_broker_can_assume = b,
+                    None => self.error(&at, format!("expected true or false, found {}", describe_yaml(v))),
+                },
+                other => self.error(
+                    &at,
+                    format!("unknown setting `jit.eligible_roles.{other}`; expected tags, names or assumable_by_brokers"),
+                ),
+            }
+        }
+    }
+
+    fn kubernetes(&mut self, val: &Value, connectors: &mut ConnectorSettings) {
+        let root = [Step::key("kubernetes")];
+        let Some(m) = self.mapping(&root, val, "Kubernetes settings") else {
+            return;
+        };
+        for (k, v) in m {
+            let key = k.as_str().unwrap_or("");
+            let at = [Step::key("kubernetes"), Step::key(key)];
+            match key {
+                "expiry_annotation" => match v.as_str() {
+                    Some(a) if !a.trim().is_empty() => connectors.k8s_expiry_annotation = a.to_string(),
+                    _ => self.error(&at, format!("expected an annotation key, found {}", describe_yaml(v))),
+                },
+                "owner_keys" => {
+                    if let Some(list) = self.string_list(&at, v) {
+                        connectors.k8s_owner_keys = list;
+                    }
+                }
+                "ai_agent_keys" => {
+                    if let Some(list) = self.string_list(&at, v) {
+                        connectors.k8s_ai_agent_keys = list;
+                    }
+                }
+                other => self.error(
+                    &at,
+                    format!("unknown setting `kubernetes.{other}`; expected expiry_annotation, owner_keys or ai_agent_keys"),
                 ),
             }
         }

@@ -6,8 +6,10 @@
 
 mod error;
 pub mod generic;
+mod settings;
 
 pub use error::ConnectorError;
+pub use settings::ConnectorSettings;
 
 use crate::model::Inventory;
 use std::fs::File;
@@ -108,7 +110,10 @@ pub fn load(
     path: &Path,
     display: &str,
     source_name: &str,
+    settings: &ConnectorSettings,
 ) -> Result<Inventory, ConnectorError> {
+    // The generic formats state everything explicitly: they need no settings.
+    let _ = settings;
     match format {
         SourceFormat::GenericInventory => {
             let bytes = std::fs::read(path).map_err(|err| ConnectorError::io(display, &err))?;

@@ -19,7 +19,13 @@ fn display(name: &str) -> String {
 }
 
 fn load_fixture(format: SourceFormat, name: &str) -> Result<Inventory, ConnectorError> {
-    load(format, &fixture_path(name), &display(name), "fixtures")
+    load(
+        format,
+        &fixture_path(name),
+        &display(name),
+        "fixtures",
+        &Default::default(),
+    )
 }
 
 fn ts(text: &str) -> Timestamp {
@@ -809,7 +815,14 @@ fn detect_reads_only_a_prefix_and_survives_a_cut_character() {
         detect(&path, "big.yaml").unwrap(),
         Some(SourceFormat::GenericInventory)
     );
-    let inv = load(SourceFormat::GenericInventory, &path, "big.yaml", "s").unwrap();
+    let inv = load(
+        SourceFormat::GenericInventory,
+        &path,
+        "big.yaml",
+        "s",
+        &Default::default(),
+    )
+    .unwrap();
     assert_eq!(inv.roles.len(), 2_001);
     assert_eq!(inv.roles[2_000].provenance.line, Some(5 + 2 * 1_999));
 }
