@@ -4,6 +4,7 @@
 //! [`detect`] recognises a file's format by its content; [`load`] reads it. Neither
 //! finalizes the inventory: the caller merges every source first.
 
+pub mod aws;
 mod error;
 pub mod generic;
 mod settings;

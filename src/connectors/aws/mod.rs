@@ -1,0 +1,8 @@
+//! AWS IAM: the files an AWS user already has (authorization details, credential report,
+//! CloudTrail), turned into the canonical inventory with real IAM policy evaluation.
+//!
+//! Ids: users, groups and roles are identified by their ARNs; policies by their ARNs
+//! (inline policies by `OWNER_ARN#inline/NAME`); credentials by `USER_ARN#access-key-N`
+//! or the access key id where a source gives it.
+
+pub mod arn;
