@@ -57,6 +57,9 @@ pub struct Path {
     /// True when some hop is guarded by a condition (MFA, time, network, tag, approval):
     /// the reach is real but not unconditional, and findings say so.
     pub conditional: bool,
+    /// True when some hop is a privilege-escalation method rather than a grant: the holder
+    /// does not have the role yet but can give it to itself (SP004, not SP001).
+    pub via_escalation: bool,
 }
 
 impl Path {

@@ -5,7 +5,7 @@
 //! Cycles (groups in groups in groups, roles that assume each other) are safe: each node
 //! is visited once per query state.
 
-use super::{EdgeKind, Hop, NodeId, NodeKind, Path, PermissionGraph};
+use super::{EdgeKind, Hop, NodeId, NodeKind, Path, PermissionGraph, Relation};
 use crate::model::{AssignmentKind, PrivilegeLevel, Timestamp};
 use petgraph::graph::{EdgeIndex, NodeIndex};
 use serde::Serialize;
@@ -29,6 +29,37 @@ pub struct Reached {
     pub path: Path,
 }
 
+/// Which guarded edges a breadth-first pass may follow. Passes run from most to least
+/// direct, so a role reachable plainly gets its plain path, and a role reachable only
+/// through a condition or an escalation method says so.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Pass {
+    conditional: bool,
+    escalation: bool,
+}
+
+impl Pass {
+    const ALL: Pass = Pass {
+        conditional: true,
+        escalation: true,
+    };
+    const IN_ORDER: [Pass; 4] = [
+        Pass {
+            conditional: false,
+            escalation: false,
+        },
+        Pass {
+            conditional: true,
+            escalation: false,
+        },
+        Pass {
+            conditional: false,
+            escalation: true,
+        },
+        Pass::ALL,
+    ];
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Step {
     Blocked,
@@ -39,15 +70,14 @@ enum Step {
 }
 
 impl PermissionGraph {
-    fn step(
-        &self,
-        e: EdgeIndex<u32>,
-        now: Timestamp,
-        mode: ReachMode,
-        with_conditional: bool,
-    ) -> Step {
+    fn step(&self, e: EdgeIndex<u32>, now: Timestamp, mode: ReachMode, pass: Pass) -> Step {
         match &self.g[e].kind {
             EdgeKind::MemberOf { kind, window } | EdgeKind::Assigned { kind, window } => {
+                // A temporary grant still listed after its window closed was never taken
+                // back: it is in force now, standing in all but name ("lingering").
+                if *kind == AssignmentKind::Temporary && window.closed_by(now) {
+                    return Step::Plain;
+                }
                 if !window.contains(now) {
                     return Step::Blocked;
                 }
@@ -59,13 +89,19 @@ impl PermissionGraph {
                 }
             }
             EdgeKind::CanAssume { conditions } => {
-                if conditions.is_empty() || with_conditional {
+                if conditions.is_empty() || pass.conditional {
                     Step::Plain
                 } else {
                     Step::Blocked
                 }
             }
-            EdgeKind::CanEscalate { .. } => Step::Plain,
+            EdgeKind::CanEscalate { .. } => {
+                if pass.escalation {
+                    Step::Plain
+                } else {
+                    Step::Blocked
+                }
+            }
             EdgeKind::Holds => Step::Blocked,
         }
     }
@@ -75,10 +111,8 @@ impl PermissionGraph {
     /// unconditional path. Sorted by role id.
     pub fn reach(&self, from: NodeId, now: Timestamp, mode: ReachMode) -> Vec<Reached> {
         let mut found: HashMap<NodeIndex<u32>, Path> = HashMap::new();
-        for with_conditional in [false, true] {
-            let parents = self.bfs(from.0, |e| {
-                self.step(e, now, mode, with_conditional) == Step::Plain
-            });
+        for pass in Pass::IN_ORDER {
+            let parents = self.bfs(from.0, |e| self.step(e, now, mode, pass) == Step::Plain);
             for (&n, _) in parents.iter() {
                 if n != from.0
                     && matches!(self.g[n].kind, NodeKind::Role(_))
@@ -103,7 +137,7 @@ impl PermissionGraph {
         let mut queue = VecDeque::from([start]);
         while let Some((n, activated)) = queue.pop_front() {
             for (e, to) in self.out_edges(n) {
-                let next = match self.step(e, now, ReachMode::Standing, true) {
+                let next = match self.step(e, now, ReachMode::Standing, Pass::ALL) {
                     Step::Blocked => continue,
                     Step::Plain => (to, activated),
                     Step::Eligible if !activated => (to, true),
@@ -172,7 +206,12 @@ impl PermissionGraph {
     fn path_from_edges(&self, edges: &[EdgeIndex<u32>]) -> Path {
         let hops: Vec<Hop> = edges.iter().map(|&e| self.hop(e)).collect();
         let conditional = hops.iter().any(|h| !h.conditions.is_empty());
-        Path { hops, conditional }
+        let via_escalation = hops.iter().any(|h| h.relation == Relation::CanEscalate);
+        Path {
+            hops,
+            conditional,
+            via_escalation,
+        }
     }
 
     fn sorted_reached(&self, found: HashMap<NodeIndex<u32>, Path>) -> Vec<Reached> {

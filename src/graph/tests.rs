@@ -128,7 +128,7 @@ fn standing_reach_follows_nested_groups_and_role_chains_safely() {
 }
 
 #[test]
-fn temporary_edges_count_only_in_effective_mode_and_inside_their_window() {
+fn temporary_edges_count_in_effective_mode_inside_their_window_and_linger_after_it() {
     let (_, g) = org();
     let bob = g.identity("bob").unwrap();
     assert!(g.reach(bob, now(), ReachMode::Standing).is_empty());
@@ -137,8 +137,58 @@ fn temporary_edges_count_only_in_effective_mode_and_inside_their_window() {
         eff.iter().map(|r| r.role.as_str()).collect::<Vec<_>>(),
         vec!["ops", "prod-admin"]
     );
+    let before: Timestamp = "2026-05-31T19:00:00Z".parse().unwrap();
+    assert!(g.reach(bob, before, ReachMode::Effective).is_empty());
+    // Still listed after its window closed: nothing took it back, so it is in force, in
+    // every mode.
     let later: Timestamp = "2026-06-01T05:00:00Z".parse().unwrap();
-    assert!(g.reach(bob, later, ReachMode::Effective).is_empty());
+    for mode in [ReachMode::Standing, ReachMode::Effective] {
+        let lingering = g.reach(bob, later, mode);
+        assert_eq!(lingering.len(), 2);
+        assert_eq!(
+            lingering[0].path.hops[0].kind,
+            Some(AssignmentKind::Temporary)
+        );
+    }
+}
+
+#[test]
+fn escalation_paths_come_last_and_say_so() {
+    let mut inv = Inventory::new();
+    inv.identities = vec![ident("dev", IdentityKind::Human)];
+    inv.roles = vec![
+        role("deployer", PrivilegeLevel::Write),
+        role("admin", PrivilegeLevel::Admin),
+    ];
+    inv.assignments = vec![assign(
+        "dev",
+        "deployer",
+        AssignmentKind::Standing,
+        Window::UNBOUNDED,
+    )];
+    inv.escalations = vec![Escalation {
+        principal: "deployer".into(),
+        target: "admin".into(),
+        method: "iam:PassRole".into(),
+        provenance: prov(7),
+    }];
+    inv.finalize().unwrap();
+    let g = PermissionGraph::build(&inv);
+    let reached = g.reach(g.identity("dev").unwrap(), now(), ReachMode::Standing);
+    let admin = reached.iter().find(|r| r.role == "admin").unwrap();
+    assert!(admin.path.via_escalation);
+    assert_eq!(
+        admin.path.to_string(),
+        "dev -assigned(standing)-> deployer -can-escalate(iam:PassRole)-> admin"
+    );
+    assert!(
+        !reached
+            .iter()
+            .find(|r| r.role == "deployer")
+            .unwrap()
+            .path
+            .via_escalation
+    );
 }
 
 #[test]

@@ -173,6 +173,7 @@ pub(crate) mod test_support {
                 ),
             ],
             conditional: false,
+            via_escalation: false,
         };
         let mut standing_admin = finding(
             "SP001",

@@ -45,6 +45,7 @@ pub struct Subject<'a> {
 #[derive(Default)]
 struct ReachIndex {
     standing: HashMap<String, Vec<Reached>>,
+    escalation: HashMap<String, Vec<Reached>>,
     eligible: HashMap<String, Vec<Reached>>,
 }
 
@@ -70,8 +71,13 @@ impl<'a> Subject<'a> {
             })
             .collect();
         let mut reach = ReachIndex::default();
-        for (id, standing, eligible) in computed {
+        for (id, reached, eligible) in computed {
+            // Roles reachable only by an escalation method are not held yet: they are
+            // SP004's business, not that of rules about standing privilege.
+            let (escalation, standing): (Vec<Reached>, Vec<Reached>) =
+                reached.into_iter().partition(|r| r.path.via_escalation);
             reach.standing.insert(id.clone(), standing);
+            reach.escalation.insert(id.clone(), escalation);
             reach.eligible.insert(id, eligible);
         }
         Subject {
@@ -99,11 +105,22 @@ pub struct RuleContext<'a> {
 }
 
 impl<'a> RuleContext<'a> {
-    /// Roles the identity holds through standing edges at the audit time, sorted by role id.
-    /// Empty for groups and unknown ids.
+    /// Roles the identity holds through standing edges at the audit time (lingering
+    /// temporary grants included, escalation methods excluded), sorted by role id. Empty for
+    /// groups and unknown ids.
     pub fn standing_reach(&self, identity: &str) -> &'a [Reached] {
         self.reach
             .standing
+            .get(identity)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
+    /// Roles the identity does not hold but can obtain through a privilege-escalation
+    /// method (every such path has a `can-escalate` hop), sorted by role id.
+    pub fn escalation_reach(&self, identity: &str) -> &'a [Reached] {
+        self.reach
+            .escalation
             .get(identity)
             .map(Vec::as_slice)
             .unwrap_or(&[])

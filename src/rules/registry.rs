@@ -38,6 +38,7 @@ fn entries() -> Vec<((&'static str, &'static str), &'static dyn Rule)> {
         (catalog!("rules/sp/SP001-standing-admin.yaml"), &sp::sp001_standing_admin::StandingAdmin),
         (catalog!("rules/sp/SP002-standing-behind-jit.yaml"), &sp::sp002_standing_behind_jit::StandingBehindJit),
         (catalog!("rules/sp/SP003-dormant-standing-privilege.yaml"), &sp::sp003_dormant_standing_privilege::DormantStandingPrivilege),
+        (catalog!("rules/sp/SP004-escalation-to-admin.yaml"), &sp::sp004_escalation_to_admin::EscalationToAdmin),
     ]
 }
 

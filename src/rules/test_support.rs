@@ -7,9 +7,9 @@ use crate::config::Config;
 use crate::finding::Finding;
 use crate::graph::PermissionGraph;
 use crate::model::{
-    reconstruct_grants, Assignment, AssignmentKind, Condition, ConditionKind, GrantEvent,
-    GrantEventKind, Identity, IdentityKind, Inventory, Membership, PrivilegeLevel, Provenance,
-    Role, Secret, SecretKind, Timestamp, Trust, Window,
+    reconstruct_grants, Assignment, AssignmentKind, Condition, ConditionKind, Escalation,
+    GrantEvent, GrantEventKind, Identity, IdentityKind, Inventory, Membership, PrivilegeLevel,
+    Provenance, Role, Secret, SecretKind, Timestamp, Trust, Window,
 };
 use std::path::Path;
 
@@ -129,6 +129,17 @@ impl Fixture {
             provenance,
         });
         self.inventory.trusts.last_mut().expect("just pushed")
+    }
+
+    /// `principal` (an identity or role) can obtain `target` by an escalation `method`.
+    pub(crate) fn escalate(&mut self, principal: &str, target: &str, method: &str) {
+        let provenance = Self::provenance("escalations", self.inventory.escalations.len());
+        self.inventory.escalations.push(Escalation {
+            principal: principal.to_string(),
+            target: target.to_string(),
+            method: method.to_string(),
+            provenance,
+        });
     }
 
     /// An active secret with no dates; set them on the returned record.

@@ -41,14 +41,14 @@ impl Rule for ApprovalGap {
 }
 
 /// The approval problems of an activated grant, as (kind, phrase) in a fixed order:
-/// denied, self-approved, unapproved.
+/// denied, self-approved, anonymous-approval, unapproved.
 fn gaps(grant: &Grant, break_glass_exempt: bool) -> Vec<(&'static str, String)> {
     let mut gaps = Vec::new();
     if grant.denied {
         gaps.push(("denied", "went ahead although it was denied".to_string()));
     }
     let requester = grant.requester.as_deref();
-    for approver in &grant.approvers {
+    for approver in grant.approvers.iter().filter(|a| !a.is_empty()) {
         let by_requester = requester == Some(approver.as_str());
         let by_principal = *approver == grant.principal;
         let role = match (by_requester, by_principal) {
@@ -62,7 +62,17 @@ fn gaps(grant: &Grant, break_glass_exempt: bool) -> Vec<(&'static str, String)> 
             format!("was approved by {approver}, {role}"),
         ));
     }
-    if grant.approvers.is_empty() {
+    let named = grant.approvers.iter().any(|a| !a.is_empty());
+    if !named && !grant.approvers.is_empty() {
+        // An approval event that names nobody: something said yes, but nobody can check who.
+        gaps.push((
+            "anonymous-approval",
+            "was approved by nobody the log names, so the approval cannot be shown to be independent"
+                .to_string(),
+        ));
+    }
+    // A denied grant's missing approval is already said by "went ahead although it was denied".
+    if grant.approvers.is_empty() && !grant.denied {
         if !grant.break_glass {
             gaps.push(("unapproved", "was activated with no approval".to_string()));
         } else if !break_glass_exempt {
@@ -151,10 +161,9 @@ mod tests {
         let finding = only(f.run("GV001", NOW));
         assert_eq!(
             finding.message,
-            "Grant g2 for alice on role prod-admin (admin) went ahead although it was denied, \
-             and it was activated with no approval."
+            "Grant g2 for alice on role prod-admin (admin) went ahead although it was denied."
         );
-        assert_eq!(finding.evidence.facts["gaps"], "denied, unapproved");
+        assert_eq!(finding.evidence.facts["gaps"], "denied");
     }
 
     #[test]
@@ -179,6 +188,67 @@ mod tests {
             finding
                 .message
                 .contains("break-glass grants are not exempt here"),
+            "{}",
+            finding.message
+        );
+    }
+}
+
+#[cfg(test)]
+mod anonymous_tests {
+    use crate::model::{GrantEventKind, IdentityKind, PrivilegeLevel};
+    use crate::rules::test_support::{only, Fixture};
+
+    #[test]
+    fn an_approval_that_names_nobody_is_a_gap_and_a_denial_is_said_once() {
+        let mut f = Fixture::new();
+        f.identity("alice", IdentityKind::Human);
+        f.role("prod-admin", PrivilegeLevel::Admin);
+        f.grant_event(
+            "g1",
+            GrantEventKind::Approved,
+            "2026-05-31T07:00:00Z",
+            "alice",
+            "prod-admin",
+        )
+        .approver = None;
+        f.grant_event(
+            "g1",
+            GrantEventKind::Activated,
+            "2026-05-31T08:00:00Z",
+            "alice",
+            "prod-admin",
+        );
+        let finding = only(f.run("GV001", "2026-06-01T00:00:00Z"));
+        assert!(
+            finding.message.contains("approved by nobody the log names"),
+            "{}",
+            finding.message
+        );
+
+        let mut f = Fixture::new();
+        f.identity("alice", IdentityKind::Human);
+        f.role("prod-admin", PrivilegeLevel::Admin);
+        f.grant_event(
+            "g2",
+            GrantEventKind::Denied,
+            "2026-05-31T07:00:00Z",
+            "alice",
+            "prod-admin",
+        )
+        .approver = Some("bob".into());
+        f.grant_event(
+            "g2",
+            GrantEventKind::Activated,
+            "2026-05-31T08:00:00Z",
+            "alice",
+            "prod-admin",
+        );
+        let finding = only(f.run("GV001", "2026-06-01T00:00:00Z"));
+        assert!(
+            finding
+                .message
+                .ends_with("went ahead although it was denied."),
             "{}",
             finding.message
         );

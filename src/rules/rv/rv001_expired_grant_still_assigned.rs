@@ -11,10 +11,11 @@ pub struct ExpiredGrantStillAssigned;
 
 impl Rule for ExpiredGrantStillAssigned {
     fn evaluate(&self, ctx: &RuleContext<'_>, out: &mut Vec<Finding>) {
+        let mut reported: Vec<(String, String)> = Vec::new();
         for grant in ctx
             .grants
             .iter()
-            .filter(|g| g.was_activated() && g.closed_by(ctx.now))
+            .filter(|g| g.was_activated() && past_grace(ctx, g.close_time()))
         {
             let holdings = holdings(ctx, grant);
             let Some(first) = holdings.first() else {
@@ -54,7 +55,9 @@ impl Rule for ExpiredGrantStillAssigned {
                     .fact("still_held_through", through.join("; "))
                     .build(),
             );
+            reported.push((grant.principal.clone(), grant.entitlement.clone()));
         }
+        lingering_without_grant(ctx, &reported, out);
     }
 }
 
@@ -85,7 +88,8 @@ impl Holding<'_> {
 /// activated, and a record whose window ended no longer holds anything.
 fn holdings<'a>(ctx: &RuleContext<'a>, grant: &Grant) -> Vec<Holding<'a>> {
     let in_force = |kind: AssignmentKind, window: &Window| {
-        kind != AssignmentKind::Eligible && window.contains(ctx.now)
+        kind != AssignmentKind::Eligible
+            && (window.contains(ctx.now) || lingering(ctx, kind, window))
     };
     let assignments = ctx
         .inventory
@@ -120,16 +124,103 @@ fn holdings<'a>(ctx: &RuleContext<'a>, grant: &Grant) -> Vec<Holding<'a>> {
     assignments.chain(memberships).collect()
 }
 
-/// Another grant of the same entitlement to the same principal is in force now, which
-/// explains the assignment.
-fn another_grant_open(ctx: &RuleContext<'_>, closed: &Grant) -> bool {
+/// A temporary record still listed after its window closed: nothing took it back.
+fn lingering(ctx: &RuleContext<'_>, kind: AssignmentKind, window: &Window) -> bool {
+    kind == AssignmentKind::Temporary && window.closed_by(ctx.now)
+}
+
+/// `close` happened at least the `grace` period before the audit time: revocation jobs run
+/// on a schedule, and a record a few minutes past its window is not yet a finding.
+fn past_grace(ctx: &RuleContext<'_>, close: Option<crate::model::Timestamp>) -> bool {
+    let grace = ctx.params.duration("grace");
+    close.is_some_and(|c| c.checked_add(grace).is_ok_and(|due| due <= ctx.now))
+}
+
+/// Temporary assignments and memberships still present after their window closed, for
+/// which no closed grant was reported (a source with no grant log, such as Kubernetes
+/// bindings with an expiry annotation, or a grant log that lost the grant).
+fn lingering_without_grant(
+    ctx: &RuleContext<'_>,
+    reported: &[(String, String)],
+    out: &mut Vec<Finding>,
+) {
+    let assignments = ctx.inventory.assignments.iter().map(|a| {
+        (
+            &a.subject,
+            &a.role,
+            a.kind,
+            &a.window,
+            &a.provenance,
+            "assignment",
+        )
+    });
+    let memberships = ctx.inventory.memberships.iter().map(|m| {
+        (
+            &m.member,
+            &m.group,
+            m.kind,
+            &m.window,
+            &m.provenance,
+            "membership",
+        )
+    });
+    for (subject, entitlement, kind, window, provenance, relation) in assignments.chain(memberships)
+    {
+        if !lingering(ctx, kind, window) || !past_grace(ctx, window.end) {
+            continue;
+        }
+        let key = (subject.clone(), entitlement.clone());
+        if reported.contains(&key) || open_grant_for(ctx, subject, entitlement, None) {
+            continue;
+        }
+        let who = ctx.inventory.display_name(subject);
+        let what = entitlement_words(ctx, entitlement);
+        let end = window.end.map(format_timestamp).unwrap_or_default();
+        let message = format!(
+            "{who} still holds {what} through a temporary {relation} whose window ended at {end}: \
+             nothing revoked it, so it is standing access now."
+        );
+        out.push(
+            ctx.finding(
+                subject,
+                Some(entitlement),
+                "lingering-temporary-record",
+                message,
+            )
+            .source(provenance)
+            .fact("window_end", end)
+            .fact("still_held_through", format!("a temporary {relation}"))
+            .build(),
+        );
+    }
+}
+
+/// A grant of `entitlement` to `principal` (other than `except`) is in force now, which
+/// explains a record that holds it.
+fn open_grant_for(
+    ctx: &RuleContext<'_>,
+    principal: &str,
+    entitlement: &str,
+    except: Option<&str>,
+) -> bool {
     ctx.grants.iter().any(|g| {
-        g.id != closed.id
-            && g.principal == closed.principal
-            && g.entitlement == closed.entitlement
+        Some(g.id.as_str()) != except
+            && g.principal == principal
+            && g.entitlement == entitlement
             && g.activated_at.is_some_and(|a| a <= ctx.now)
             && g.close_time().is_none_or(|c| ctx.now < c)
     })
+}
+
+/// Another grant of the same entitlement to the same principal is in force now, which
+/// explains the assignment.
+fn another_grant_open(ctx: &RuleContext<'_>, closed: &Grant) -> bool {
+    open_grant_for(
+        ctx,
+        &closed.principal,
+        &closed.entitlement,
+        Some(&closed.id),
+    )
 }
 
 #[cfg(test)]
@@ -240,11 +331,41 @@ mod tests {
         .window_end = Some(ts("2026-06-01T02:00:00Z"));
         assert!(f.run("RV001", NOW).is_empty());
 
-        // The assignment record carries the window and it has ended.
+        // A standing record with an end date that has passed: the source enforces that end
+        // (unlike a temporary record still listed after its window, which lingers).
         let mut f = org();
-        f.assign("alice", "prod-admin", AssignmentKind::Temporary)
+        f.assign("alice", "prod-admin", AssignmentKind::Standing)
             .window
             .end = Some(ts("2026-05-31T12:00:00Z"));
         assert!(f.run("RV001", NOW).is_empty());
+    }
+}
+
+#[cfg(test)]
+mod lingering_tests {
+    use crate::model::{AssignmentKind, IdentityKind, PrivilegeLevel};
+    use crate::rules::test_support::{only, window, Fixture};
+
+    #[test]
+    fn a_temporary_binding_past_its_window_fires_without_any_grant_log() {
+        let mut f = Fixture::new();
+        f.identity("ci", IdentityKind::ServiceAccount);
+        f.role("ns-admin", PrivilegeLevel::Admin);
+        f.assign("ci", "ns-admin", AssignmentKind::Temporary).window =
+            window(Some("2026-05-01T00:00:00Z"), Some("2026-05-02T00:00:00Z"));
+        let finding = only(f.run("RV001", "2026-06-01T00:00:00Z"));
+        assert_eq!(finding.subject, "ci");
+        assert!(
+            finding
+                .message
+                .contains("whose window ended at 2026-05-02T00:00:00Z"),
+            "{}",
+            finding.message
+        );
+        // Still inside its window: a JIT grant doing its job.
+        assert!(f.run("RV001", "2026-05-01T12:00:00Z").is_empty());
+        // Lingering, it is standing access now: SP001 sees it too.
+        assert_eq!(f.run("SP001", "2026-06-01T00:00:00Z").len(), 1);
+        assert!(f.run("SP001", "2026-05-01T12:00:00Z").is_empty());
     }
 }

@@ -4,6 +4,7 @@
 pub mod sp001_standing_admin;
 pub mod sp002_standing_behind_jit;
 pub mod sp003_dormant_standing_privilege;
+pub mod sp004_escalation_to_admin;
 
 use crate::graph::Path;
 use crate::model::PrivilegeLevel;

@@ -15,7 +15,11 @@ impl Rule for DormantStandingPrivilege {
         let unused_days = i64::try_from(ctx.params.integer("unused_days")).unwrap_or(i64::MAX);
         let min_privilege = privilege_param(ctx, "min_privilege");
         for identity in &ctx.inventory.identities {
-            if identity.kind == IdentityKind::Group || identity.disabled {
+            // Break-glass accounts are dormant by design; GV003 watches their use.
+            if identity.kind == IdentityKind::Group
+                || identity.disabled
+                || ctx.policy.break_glass.contains(&identity.id)
+            {
                 continue;
             }
             for reached in ctx
@@ -23,7 +27,7 @@ impl Rule for DormantStandingPrivilege {
                 .iter()
                 .filter(|r| r.privilege >= min_privilege)
             {
-                let usage = last_use(ctx, &identity.id, &reached.role);
+                let usage = last_use(ctx, &identity.id, reached);
                 if let Some(finding) = judge(ctx, identity, reached, &usage, unused_days) {
                     out.push(finding);
                 }
@@ -35,13 +39,21 @@ impl Rule for DormantStandingPrivilege {
 /// What the records say about one identity's use of one role.
 struct Usage<'a> {
     last: Option<Timestamp>,
+    /// Where the last use was recorded when it is not the identity's own: `through group
+    /// platform` (a group assignment records use by any member) or `by any holder of the
+    /// role` (a role-level last use). None when the record is the identity's own.
+    shared: Option<String>,
     /// Assignment records of exactly this identity and role (they carry `last_used`).
     records: Vec<&'a Provenance>,
 }
 
-/// The latest use of `role` by `identity`: assignments of the identity to the role that
-/// record a last use, and uses logged on the identity's grants of the role.
-fn last_use<'a>(ctx: &RuleContext<'a>, identity: &str, role: &str) -> Usage<'a> {
+/// The latest use of the reached role by `identity`: assignments of the identity to the role
+/// that record a last use, and uses logged on the identity's grants of the role. Where
+/// neither exists, the use recorded on the path's own grant (a group's assignment) or on the
+/// role itself stands in for it, and the message says so: the source then records use per
+/// group or per role, not per person, and flagging every member as dormant would be noise.
+fn last_use<'a>(ctx: &RuleContext<'a>, identity: &str, reached: &Reached) -> Usage<'a> {
+    let role = reached.role.as_str();
     let assignments = ctx
         .inventory
         .assignments
@@ -61,7 +73,46 @@ fn last_use<'a>(ctx: &RuleContext<'a>, identity: &str, role: &str) -> Usage<'a> 
     for used in grant_uses {
         last = last.max(Some(used));
     }
-    Usage { last, records }
+    if last.is_some() {
+        return Usage {
+            last,
+            shared: None,
+            records,
+        };
+    }
+    let granting = reached.path.hops.iter().rev().find(|h| h.to.id == role);
+    if let Some(hop) = granting.filter(|h| h.from.id != identity) {
+        let group_use = ctx
+            .inventory
+            .assignments
+            .iter()
+            .filter(|a| a.subject == hop.from.id && a.role == role)
+            .filter_map(|a| a.last_used)
+            .max();
+        if group_use.is_some() {
+            return Usage {
+                last: group_use,
+                shared: Some(format!("through {} {}", hop.from.kind, hop.from.id)),
+                records,
+            };
+        }
+    }
+    let role_use = ctx.inventory.role(role).and_then(|r| r.last_used);
+    Usage {
+        last: role_use,
+        shared: role_use.map(|_| "by any holder of the role".to_string()),
+        records,
+    }
+}
+
+/// When the path came into being: the latest known start of any of its hops.
+fn path_granted_at(reached: &Reached) -> Option<Timestamp> {
+    reached
+        .path
+        .hops
+        .iter()
+        .filter_map(|h| h.window.and_then(|w| w.start))
+        .max()
 }
 
 fn judge(
@@ -84,10 +135,15 @@ fn judge(
             if idle < unused_days {
                 return None;
             }
+            let whose = usage
+                .shared
+                .as_ref()
+                .map(|s| format!(", as recorded {s}"))
+                .unwrap_or_default();
             (
                 format!(
-                    "{held} and has not used it for {idle} days (last used {}; the limit is \
-                     {unused_days} days): make it JIT-eligible or remove it.",
+                    "{held} and has not used it for {idle} days (last used {}{whose}; the limit \
+                     is {unused_days} days): make it JIT-eligible or remove it.",
                     format_timestamp(last)
                 ),
                 vec![
@@ -97,13 +153,8 @@ fn judge(
             )
         }
         None => {
-            // A grant made recently has had no chance to be used yet.
-            let granted = reached
-                .path
-                .hops
-                .first()
-                .and_then(|h| h.window)
-                .and_then(|w| w.start);
+            // A path made recently has had no chance to be used yet.
+            let granted = path_granted_at(reached);
             if let Some(start) = granted {
                 if days_between(start, ctx.now) < unused_days {
                     return None;
@@ -218,5 +269,65 @@ mod tests {
         assert!(only(f.run("SP003", NOW))
             .message
             .contains("not used it for 10 days"));
+    }
+}
+
+#[cfg(test)]
+mod shared_usage_tests {
+    use crate::model::{AssignmentKind, IdentityKind, PrivilegeLevel};
+    use crate::rules::test_support::{only, ts, window, Fixture};
+
+    const NOW: &str = "2026-06-01T00:00:00Z";
+
+    fn org() -> Fixture {
+        let mut f = Fixture::new();
+        f.identity("dana", IdentityKind::Human);
+        f.identity("dba", IdentityKind::Group);
+        f.role("db-write", PrivilegeLevel::Write);
+        f.member("dana", "dba", AssignmentKind::Standing);
+        f
+    }
+
+    #[test]
+    fn use_recorded_on_the_group_assignment_counts_and_is_named() {
+        let mut f = org();
+        f.assign("dba", "db-write", AssignmentKind::Standing)
+            .last_used = Some(ts("2026-05-30T00:00:00Z"));
+        assert!(
+            f.run("SP003", NOW).is_empty(),
+            "used through the group two days ago"
+        );
+
+        let mut f = org();
+        f.assign("dba", "db-write", AssignmentKind::Standing)
+            .last_used = Some(ts("2025-12-01T00:00:00Z"));
+        let finding = only(f.run("SP003", NOW));
+        assert!(
+            finding.message.contains("as recorded through group dba"),
+            "{}",
+            finding.message
+        );
+    }
+
+    #[test]
+    fn a_group_assignment_made_last_week_is_not_dormant_yet() {
+        let mut f = org();
+        f.assign("dba", "db-write", AssignmentKind::Standing).window =
+            window(Some("2026-05-25T00:00:00Z"), None);
+        assert!(f.run("SP003", NOW).is_empty());
+        let mut f = org();
+        f.assign("dba", "db-write", AssignmentKind::Standing).window =
+            window(Some("2025-05-25T00:00:00Z"), None);
+        assert_eq!(f.run("SP003", NOW).len(), 1);
+    }
+
+    #[test]
+    fn break_glass_accounts_are_dormant_by_design() {
+        let mut f = Fixture::new();
+        f.config("break_glass: [bg]");
+        f.identity("bg", IdentityKind::Human);
+        f.role("admin", PrivilegeLevel::Admin);
+        f.assign("bg", "admin", AssignmentKind::Standing);
+        assert!(f.run("SP003", NOW).is_empty());
     }
 }
