@@ -15,6 +15,66 @@ use crate::model::{Diagnostic, Timestamp};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+/// A report format the CLI can write. Adding one: a variant here, its name, file name and
+/// renderer below, and a module beside this one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ReportFormat {
+    Json,
+    Csv,
+    Markdown,
+}
+
+impl ReportFormat {
+    pub const ALL: [ReportFormat; 3] = [
+        ReportFormat::Json,
+        ReportFormat::Csv,
+        ReportFormat::Markdown,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ReportFormat::Json => "json",
+            ReportFormat::Csv => "csv",
+            ReportFormat::Markdown => "md",
+        }
+    }
+
+    /// Accepts the names above, and `markdown` for `md`.
+    pub fn parse(name: &str) -> Result<ReportFormat, String> {
+        let wanted = if name.eq_ignore_ascii_case("markdown") {
+            "md"
+        } else {
+            name
+        };
+        ReportFormat::ALL
+            .into_iter()
+            .find(|f| f.name().eq_ignore_ascii_case(wanted))
+            .ok_or_else(|| {
+                let names: Vec<&str> = ReportFormat::ALL.iter().map(|f| f.name()).collect();
+                format!(
+                    "`{name}` is not a report format; expected one of: {}",
+                    names.join(", ")
+                )
+            })
+    }
+
+    pub fn file_name(self) -> &'static str {
+        match self {
+            ReportFormat::Json => "report.json",
+            ReportFormat::Csv => "report.csv",
+            ReportFormat::Markdown => "report.md",
+        }
+    }
+
+    pub fn render(self, report: &ScanReport) -> String {
+        match self {
+            ReportFormat::Json => json::render(report),
+            ReportFormat::Csv => csv::render(report),
+            ReportFormat::Markdown => markdown::render(report),
+        }
+    }
+}
+
 /// The version of the JSON report's shape; bumped on any incompatible change.
 pub const SCHEMA_VERSION: u32 = 1;
 

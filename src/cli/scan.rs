@@ -1,0 +1,108 @@
+//! `residue scan`: read the sources, run the rules, write the reports, decide the exit code.
+
+use super::{
+    audit_time, configuration, parse_severity, progress, usage_error, EXIT_FINDINGS,
+    EXIT_INCOMPLETE, EXIT_OK,
+};
+use crate::finding::Severity;
+use crate::report::{self, ReportFormat, ScanReport};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+#[derive(clap::Args)]
+pub(super) struct ScanArgs {
+    /// A directory (its residue.yaml is read when present; otherwise every file is recognised
+    /// by content) or the files to scan.
+    paths: Vec<PathBuf>,
+    /// The configuration file (sources, audit policy, rule settings, suppressions).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// The audit time, RFC 3339 (default: now). Pin it for reproducible reports.
+    #[arg(long)]
+    now: Option<String>,
+    /// Report formats to write, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "json,csv,md", value_parser = ReportFormat::parse)]
+    format: Vec<ReportFormat>,
+    /// Directory the reports are written to.
+    #[arg(long, default_value = "residue-report")]
+    out: PathBuf,
+    /// Exit 1 when a finding is at or above this severity (info, low, medium, high, critical).
+    #[arg(long, value_parser = parse_severity)]
+    fail_on: Option<Severity>,
+    /// Exit normally even when part of the data could not be read or a rule crashed
+    /// (the reports still state the gap).
+    #[arg(long)]
+    allow_partial: bool,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+pub(super) fn run(args: ScanArgs) -> u8 {
+    let now = match audit_time(args.now.as_deref()) {
+        Ok(t) => t,
+        Err(e) => return usage_error(e),
+    };
+    let config = match configuration(args.config.as_deref(), &args.paths) {
+        Ok(c) => c,
+        Err(e) => return usage_error(e),
+    };
+    let show_progress = !args.quiet && std::io::stderr().is_terminal();
+    let progress = progress::Display::new(show_progress, args.quiet);
+    let result = crate::scan::scan(&config, now, &progress);
+    progress.finish();
+    let report = match result {
+        Ok(r) => r,
+        Err(e) => return usage_error(e),
+    };
+    if let Err(e) = write_reports(&report, &args.format, &args.out) {
+        return usage_error(e);
+    }
+    if !args.quiet {
+        let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        print!("{}", report::terminal::summary(&report, color));
+        let written: Vec<String> = args
+            .format
+            .iter()
+            .map(|f| args.out.join(f.file_name()).display().to_string())
+            .collect();
+        println!("reports: {}", written.join(", "));
+    }
+    if !report.coverage.complete {
+        eprintln!("error: the audit is INCOMPLETE; its findings do not cover everything it was asked to check:");
+        for gap in &report.coverage.gaps {
+            eprintln!("  - {gap}");
+        }
+        if !args.allow_partial {
+            eprintln!("exiting with code 3 (pass --allow-partial to accept a partial audit)");
+            return EXIT_INCOMPLETE;
+        }
+    }
+    let threshold = args.fail_on.or(config.fail_on);
+    if let Some(t) = threshold {
+        let failing = report.findings.iter().filter(|f| f.severity >= t).count();
+        if failing > 0 {
+            if !args.quiet {
+                println!("{failing} finding(s) at or above {t}: exit code 1");
+            }
+            return EXIT_FINDINGS;
+        }
+    }
+    EXIT_OK
+}
+
+fn write_reports(report: &ScanReport, formats: &[ReportFormat], out: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(out)
+        .map_err(|e| format!("{}: cannot create the report directory: {e}", out.display()))?;
+    let mut seen = Vec::new();
+    for &f in formats {
+        if seen.contains(&f) {
+            continue;
+        }
+        seen.push(f);
+        let path = out.join(f.file_name());
+        std::fs::write(&path, f.render(report))
+            .map_err(|e| format!("{}: cannot write the report: {e}", path.display()))?;
+    }
+    Ok(())
+}
