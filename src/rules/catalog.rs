@@ -96,9 +96,9 @@ impl RuleMeta {
             for p in &self.parameters {
                 let default = serde_yaml::to_string(&p.default).unwrap_or_default();
                 s.push_str(&format!(
-                    "- `{}` ({:?}, default `{}`",
+                    "- `{}` ({}, default `{}`",
                     p.name,
-                    p.kind,
+                    p.kind.name(),
                     default.trim()
                 ));
                 if let Some(k) = &p.policy_key {
@@ -127,8 +127,19 @@ impl RuleMeta {
                 "does not fire (near-miss)"
             };
             let inv = serde_yaml::to_string(&ex.inventory).unwrap_or_default();
+            // The policy an example runs under is part of why it fires or not.
+            let config = ex
+                .config
+                .as_ref()
+                .map(|c| {
+                    format!(
+                        "With residue.yaml:\n\n```yaml\n{}```\n\n",
+                        serde_yaml::to_string(c).unwrap_or_default()
+                    )
+                })
+                .unwrap_or_default();
             s.push_str(&format!(
-                "\n### {} — {}\n\nAt {}:\n\n```yaml\n{}```\n",
+                "\n### {} — {}\n\n{config}At {}, with this inventory:\n\n```yaml\n{}```\n",
                 ex.name, verdict, ex.now, inv
             ));
         }

@@ -17,6 +17,17 @@ pub enum ParamKind {
 }
 
 impl ParamKind {
+    /// The name used in the catalog's `type:` field.
+    pub fn name(self) -> &'static str {
+        match self {
+            ParamKind::Integer => "integer",
+            ParamKind::Duration => "duration",
+            ParamKind::String => "string",
+            ParamKind::StringList => "string-list",
+            ParamKind::Boolean => "boolean",
+        }
+    }
+
     pub fn describe(self) -> &'static str {
         match self {
             ParamKind::Integer => "a non-negative integer",
