@@ -82,7 +82,9 @@ enum Space {
 
 pub struct PermissionGraph {
     g: DiGraph<Node, Edge, u32>,
-    index: HashMap<(Space, String), NodeIndex<u32>>,
+    identities: HashMap<String, NodeIndex<u32>>,
+    roles: HashMap<String, NodeIndex<u32>>,
+    secrets: HashMap<String, NodeIndex<u32>>,
 }
 
 impl PermissionGraph {
@@ -96,7 +98,9 @@ impl PermissionGraph {
                     + inv.trusts.len()
                     + inv.secrets.len(),
             ),
-            index: HashMap::new(),
+            identities: HashMap::with_capacity(inv.identities.len()),
+            roles: HashMap::with_capacity(inv.roles.len()),
+            secrets: HashMap::with_capacity(inv.secrets.len()),
         };
         for i in &inv.identities {
             pg.add_node(Space::Identity, NodeKind::Identity(i.kind), &i.id);
@@ -196,18 +200,29 @@ impl PermissionGraph {
         pg
     }
 
+    fn space(&self, space: Space) -> &HashMap<String, NodeIndex<u32>> {
+        match space {
+            Space::Identity => &self.identities,
+            Space::Role => &self.roles,
+            Space::Secret => &self.secrets,
+        }
+    }
+
     fn add_node(&mut self, space: Space, kind: NodeKind, id: &str) {
         let ix = self.g.add_node(Node {
             kind,
             id: id.to_string(),
         });
-        self.index.insert((space, id.to_string()), ix);
+        let index = match space {
+            Space::Identity => &mut self.identities,
+            Space::Role => &mut self.roles,
+            Space::Secret => &mut self.secrets,
+        };
+        index.insert(id.to_string(), ix);
     }
 
     fn lookup(&self, space: Space, id: &str) -> Option<NodeIndex<u32>> {
-        // Allocation-free lookups would need a borrowed key type; ids are short, and build
-        // and queries look up each id once.
-        self.index.get(&(space, id.to_string())).copied()
+        self.space(space).get(id).copied()
     }
 
     /// A principal of a trust or escalation: an identity if one has the id, else a role.
