@@ -126,42 +126,9 @@ impl Inventory {
     /// records that disagree are an error naming both places.
     pub fn finalize(&mut self) -> Result<(), Vec<InventoryError>> {
         let mut errors = Vec::new();
-        dedup_by_id(
-            &mut self.identities,
-            "identity",
-            |i| &i.id,
-            |i| &i.provenance,
-            |a, b| {
-                let mut b = b.clone();
-                b.provenance = a.provenance.clone();
-                *a == b
-            },
-            &mut errors,
-        );
-        dedup_by_id(
-            &mut self.roles,
-            "role",
-            |r| &r.id,
-            |r| &r.provenance,
-            |a, b| {
-                let mut b = b.clone();
-                b.provenance = a.provenance.clone();
-                *a == b
-            },
-            &mut errors,
-        );
-        dedup_by_id(
-            &mut self.secrets,
-            "secret",
-            |s| &s.id,
-            |s| &s.provenance,
-            |a, b| {
-                let mut b = b.clone();
-                b.provenance = a.provenance.clone();
-                *a == b
-            },
-            &mut errors,
-        );
+        dedup_by_id(&mut self.identities, "identity", &mut errors);
+        dedup_by_id(&mut self.roles, "role", &mut errors);
+        dedup_by_id(&mut self.secrets, "secret", &mut errors);
         self.reindex();
 
         for m in &self.memberships {
@@ -413,30 +380,77 @@ impl Inventory {
     }
 }
 
+/// A record with an id that several sources may describe.
+trait IdentifiedRecord: Clone + PartialEq {
+    fn id(&self) -> &String;
+    fn provenance(&self) -> &Provenance;
+    fn provenance_mut(&mut self) -> &mut Provenance;
+
+    /// Equal apart from where it was read.
+    fn same_as(&self, other: &Self) -> bool {
+        let mut other = other.clone();
+        *other.provenance_mut() = self.provenance().clone();
+        *self == other
+    }
+}
+
+impl IdentifiedRecord for Identity {
+    fn id(&self) -> &String {
+        &self.id
+    }
+    fn provenance(&self) -> &Provenance {
+        &self.provenance
+    }
+    fn provenance_mut(&mut self) -> &mut Provenance {
+        &mut self.provenance
+    }
+}
+
+impl IdentifiedRecord for Role {
+    fn id(&self) -> &String {
+        &self.id
+    }
+    fn provenance(&self) -> &Provenance {
+        &self.provenance
+    }
+    fn provenance_mut(&mut self) -> &mut Provenance {
+        &mut self.provenance
+    }
+}
+
+impl IdentifiedRecord for Secret {
+    fn id(&self) -> &String {
+        &self.id
+    }
+    fn provenance(&self) -> &Provenance {
+        &self.provenance
+    }
+    fn provenance_mut(&mut self) -> &mut Provenance {
+        &mut self.provenance
+    }
+}
+
 /// Sorts by id; merges records equal apart from provenance; reports conflicting ones.
-fn dedup_by_id<T: Clone>(
+fn dedup_by_id<T: IdentifiedRecord>(
     items: &mut Vec<T>,
     what: &'static str,
-    id: impl Fn(&T) -> &String,
-    provenance: impl Fn(&T) -> &Provenance,
-    same: impl Fn(&T, &T) -> bool,
     errors: &mut Vec<InventoryError>,
 ) {
     items.sort_by(|a, b| {
-        id(a)
-            .cmp(id(b))
-            .then_with(|| provenance(a).cmp(provenance(b)))
+        a.id()
+            .cmp(b.id())
+            .then_with(|| a.provenance().cmp(b.provenance()))
     });
     let mut out: Vec<T> = Vec::with_capacity(items.len());
     for item in items.drain(..) {
         if let Some(prev) = out.last() {
-            if id(prev) == id(&item) {
-                if !same(prev, &item) {
+            if prev.id() == item.id() {
+                if !prev.same_as(&item) {
                     errors.push(InventoryError::ConflictingDuplicate {
                         what,
-                        id: id(&item).clone(),
-                        first: provenance(prev).clone(),
-                        second: provenance(&item).clone(),
+                        id: item.id().clone(),
+                        first: prev.provenance().clone(),
+                        second: item.provenance().clone(),
                     });
                 }
                 continue;
