@@ -8,7 +8,9 @@ use crate::connectors::{self, ConnectorError, ConnectorSettings, SourceFormat};
 use crate::finding::Finding;
 use crate::gate::suppressions::{self, SuppressionErrors};
 use crate::graph::PermissionGraph;
-use crate::model::{reconstruct_grants, Inventory, InventoryError, Timestamp};
+use crate::model::{
+    reconstruct_grants, CoverageGap, Inventory, InventoryError, Provenance, Timestamp,
+};
 use crate::report::{Coverage, ScanReport, SourceSummary, Summary, ToolInfo, SCHEMA_VERSION};
 use crate::rules::{run_rules, RegisteredRule, RuleExample, Subject};
 use rayon::prelude::*;
@@ -62,12 +64,22 @@ fn is_documentation_or_config(name: &str) -> bool {
         || lower == "suppressions.yml"
 }
 
+/// The sources a scan will read, and the files of a scanned directory it could not open.
+#[derive(Debug, Default)]
+pub struct ResolvedSources {
+    pub sources: Vec<ResolvedSource>,
+    /// Unreadable files met while scanning a directory by content: the rest is audited, and
+    /// the audit says it is incomplete.
+    pub gaps: Vec<CoverageGap>,
+}
+
 /// Decides every source's format: as configured, or recognised by content. Files nothing
-/// recognises are refused together, by name.
+/// recognises are refused together, by name. A file named explicitly that cannot be read is
+/// an error; one met while scanning a directory is a coverage gap.
 pub fn resolve_sources(
     config: &Config,
     progress: &dyn Progress,
-) -> Result<Vec<ResolvedSource>, ScanError> {
+) -> Result<ResolvedSources, ScanError> {
     let specs: Vec<SourceSpec> = if config.sources.is_empty() {
         let mut files = Vec::new();
         collect_files(&config.base_dir, &mut files).map_err(ScanError::Source)?;
@@ -93,7 +105,8 @@ pub fn resolve_sources(
             config.base_dir.display()
         )));
     }
-    let mut resolved = Vec::new();
+    let scanning_directory = config.sources.is_empty();
+    let mut resolved = ResolvedSources::default();
     let mut refused = Vec::new();
     for mut spec in specs {
         let shown = if config.sources.is_empty() {
@@ -103,10 +116,17 @@ pub fn resolve_sources(
         };
         spec.display = shown;
         if !spec.path.exists() {
-            refused.push(ConnectorError::Io {
-                file: spec.display.clone(),
-                message: "no such file".into(),
-            });
+            if scanning_directory {
+                resolved.gaps.push(CoverageGap {
+                    provenance: Provenance::new("directory scan", spec.display.clone()),
+                    message: "the entry points at nothing (a dangling link?); whatever it held is missing from this audit".into(),
+                });
+            } else {
+                refused.push(ConnectorError::Io {
+                    file: spec.display.clone(),
+                    message: "no such file".into(),
+                });
+            }
             continue;
         }
         let format = match spec.format {
@@ -128,13 +148,20 @@ pub fn resolve_sources(
                     });
                     continue;
                 }
+                Err(ConnectorError::Io { file, message }) if scanning_directory => {
+                    resolved.gaps.push(CoverageGap {
+                        provenance: Provenance::new("directory scan", file),
+                        message: format!("the file cannot be read ({message}); its records are missing from this audit"),
+                    });
+                    continue;
+                }
                 Err(e) => {
                     refused.push(e);
                     continue;
                 }
             },
         };
-        resolved.push(ResolvedSource { spec, format });
+        resolved.sources.push(ResolvedSource { spec, format });
     }
     if !refused.is_empty() {
         return Err(ScanError::Sources(refused));
@@ -142,13 +169,28 @@ pub fn resolve_sources(
     Ok(resolved)
 }
 
-/// Regular files under `dir`, sorted, recursively; symbolic links to directories are not
-/// followed (a link loop cannot trap the scan).
+/// Files under `dir`, sorted, recursively. Symbolic links are followed, but a directory
+/// already visited (a link loop, or two links to one place) is read once. Entries that are
+/// neither files nor directories once resolved (a dangling link) are returned too, so that
+/// reading them fails and the audit reports the gap instead of silently skipping them.
 fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), ConnectorError> {
+    let mut visited = std::collections::HashSet::new();
+    collect_files_into(dir, out, &mut visited)
+}
+
+fn collect_files_into(
+    dir: &Path,
+    out: &mut Vec<PathBuf>,
+    visited: &mut std::collections::HashSet<PathBuf>,
+) -> Result<(), ConnectorError> {
     let io = |e: std::io::Error| ConnectorError::Io {
         file: dir.display().to_string(),
         message: e.to_string(),
     };
+    let canonical = std::fs::canonicalize(dir).map_err(io)?;
+    if !visited.insert(canonical) {
+        return Ok(());
+    }
     let mut entries: Vec<_> = std::fs::read_dir(dir)
         .map_err(io)?
         .collect::<Result<_, _>>()
@@ -160,10 +202,9 @@ fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), ConnectorErro
             continue;
         }
         let path = e.path();
-        let meta = std::fs::symlink_metadata(&path).map_err(io)?;
-        if meta.is_dir() {
-            collect_files(&path, out)?;
-        } else if meta.is_file() || (meta.file_type().is_symlink() && path.is_file()) {
+        if path.is_dir() {
+            collect_files_into(&path, out, visited)?;
+        } else {
             out.push(path);
         }
     }
@@ -246,16 +287,17 @@ pub fn evaluate(
     let graph = PermissionGraph::build(inventory);
     let subject = Subject::new(inventory, &graph, &grants, &config.policy, now);
     let run = run_rules(&config.rules, &subject);
-    let gaps: Vec<String> = run
-        .crashes
+    let mut gaps: Vec<String> = inventory
+        .gaps
         .iter()
-        .map(|c| {
-            format!(
-                "rule {} crashed and reported nothing: {}",
-                c.rule_id, c.message
-            )
-        })
+        .map(|g| format!("{}: not read: {}", g.provenance, g.message))
         .collect();
+    gaps.extend(run.crashes.iter().map(|c| {
+        format!(
+            "rule {} crashed and reported nothing: {}",
+            c.rule_id, c.message
+        )
+    }));
     (
         run.findings,
         Coverage {
@@ -282,9 +324,12 @@ pub fn scan(
         None => Vec::new(),
     };
     progress.phase("recognising sources");
-    let sources = resolve_sources(config, progress)?;
+    let resolved = resolve_sources(config, progress)?;
     progress.phase("reading sources");
-    let (mut inventory, source_summaries) = load_inventory(&sources, &config.connectors, progress)?;
+    let (mut inventory, source_summaries) =
+        load_inventory(&resolved.sources, &config.connectors, progress)?;
+    inventory.gaps.extend(resolved.gaps);
+    inventory.gaps.sort();
     progress.phase("evaluating rules");
     let (findings, coverage) = evaluate(&mut inventory, config, now);
     progress.phase("writing reports");

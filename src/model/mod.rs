@@ -62,6 +62,16 @@ impl Diagnostic {
     }
 }
 
+/// Part of a source that could not be read. Unlike a [`Diagnostic`], a gap makes the audit
+/// incomplete (exit code 3 unless `--allow-partial`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct CoverageGap {
+    /// The file (or directory entry) that was not read.
+    pub provenance: Provenance,
+    /// What went wrong and what is therefore missing.
+    pub message: String,
+}
+
 /// An inventory whose records contradict each other or point at nothing.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum InventoryError {
@@ -94,6 +104,9 @@ pub struct Inventory {
     pub grant_events: Vec<GrantEvent>,
     pub change_events: Vec<ChangeEvent>,
     pub diagnostics: Vec<Diagnostic>,
+    /// Parts of a source that could not be read while the rest could (one bad file in a
+    /// CloudTrail tree): the audit is then incomplete, and says exactly what is missing.
+    pub gaps: Vec<CoverageGap>,
     #[serde(skip)]
     identity_index: HashMap<String, usize>,
     #[serde(skip)]
@@ -117,6 +130,7 @@ impl Inventory {
         self.grant_events.extend(other.grant_events);
         self.change_events.extend(other.change_events);
         self.diagnostics.extend(other.diagnostics);
+        self.gaps.extend(other.gaps);
     }
 
     /// Merges exact duplicates, rejects conflicting ones, checks references, sorts, indexes.
@@ -296,6 +310,8 @@ impl Inventory {
         });
         self.diagnostics.sort();
         self.diagnostics.dedup();
+        self.gaps.sort();
+        self.gaps.dedup();
         Ok(())
     }
 

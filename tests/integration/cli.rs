@@ -364,3 +364,47 @@ fn planted_secret_values_never_reach_any_output() {
         stderr(&o)
     );
 }
+
+/// A directory scan that meets a file it cannot read audits the rest, says exactly what is
+/// missing, and exits 3 — unless `--allow-partial`, when every report states the gap.
+#[test]
+fn an_unreadable_file_in_a_scanned_directory_makes_the_audit_incomplete() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::copy(
+        root().join("tests/fixtures/small-org/inventory.yaml"),
+        dir.path().join("inventory.yaml"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(
+        "/nonexistent/residue-export.json",
+        dir.path().join("lost.json"),
+    )
+    .unwrap();
+    // A link back to the directory itself: a loop the scan must not follow forever.
+    std::os::unix::fs::symlink(dir.path(), dir.path().join("loop")).unwrap();
+    let out = out_dir();
+    let o = scan_to(out.path(), &[dir.path().to_str().unwrap()]);
+    let err = stderr(&o);
+    assert_eq!(code(&o), 3, "{err}");
+    assert!(
+        err.contains("INCOMPLETE") && err.contains("lost.json: not read"),
+        "{err}"
+    );
+
+    let o = scan_to(
+        out.path(),
+        &[dir.path().to_str().unwrap(), "--allow-partial"],
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let report: serde_json::Value = serde_json::from_str(&read(out.path(), "report.json")).unwrap();
+    assert_eq!(report["coverage"]["complete"], false);
+    assert!(report["coverage"]["gaps"][0]
+        .as_str()
+        .unwrap()
+        .contains("lost.json"));
+    assert!(read(out.path(), "report.md").contains("lost.json"));
+    assert!(
+        report["findings"].as_array().is_some_and(|f| !f.is_empty()),
+        "the rest was audited"
+    );
+}
