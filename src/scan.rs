@@ -330,6 +330,10 @@ pub fn scan(
         load_inventory(&resolved.sources, &config.connectors, progress)?;
     inventory.gaps.extend(resolved.gaps);
     inventory.gaps.sort();
+    // Reports list sources by file, not in the order they were named: the same inputs
+    // listed differently give the same bytes.
+    let mut source_summaries = source_summaries;
+    source_summaries.sort();
     progress.phase("evaluating rules");
     let (findings, coverage) = evaluate(&mut inventory, config, now);
     progress.phase("writing reports");
