@@ -26,13 +26,19 @@ pub enum SourceFormat {
     GrantLogJsonl,
     /// A grant log in CSV (docs/formats.md).
     GrantLogCsv,
+    /// The AWS IAM credential report (CSV, or the GetCredentialReport JSON response).
+    AwsCredentialReport,
+    /// AWS CloudTrail records (`{"Records": [...]}`, plain or gzipped; a file or a directory).
+    AwsCloudTrail,
 }
 
 impl SourceFormat {
-    pub const ALL: [SourceFormat; 3] = [
+    pub const ALL: [SourceFormat; 5] = [
         SourceFormat::GenericInventory,
         SourceFormat::GrantLogJsonl,
         SourceFormat::GrantLogCsv,
+        SourceFormat::AwsCredentialReport,
+        SourceFormat::AwsCloudTrail,
     ];
 
     /// The name used in residue.yaml and on the command line.
@@ -41,6 +47,8 @@ impl SourceFormat {
             SourceFormat::GenericInventory => "generic-inventory",
             SourceFormat::GrantLogJsonl => "grant-log-jsonl",
             SourceFormat::GrantLogCsv => "grant-log-csv",
+            SourceFormat::AwsCredentialReport => "aws-credential-report",
+            SourceFormat::AwsCloudTrail => "aws-cloudtrail",
         }
     }
 
@@ -54,6 +62,8 @@ impl SourceFormat {
             SourceFormat::GenericInventory => "a generic inventory (YAML or JSON)",
             SourceFormat::GrantLogJsonl => "a grant log in JSON Lines",
             SourceFormat::GrantLogCsv => "a grant log in CSV",
+            SourceFormat::AwsCredentialReport => "an AWS IAM credential report",
+            SourceFormat::AwsCloudTrail => "AWS CloudTrail records",
         }
     }
 
@@ -63,6 +73,8 @@ impl SourceFormat {
             SourceFormat::GenericInventory => generic::INVENTORY_EXPECTED,
             SourceFormat::GrantLogJsonl => generic::JSONL_EXPECTED,
             SourceFormat::GrantLogCsv => generic::CSV_EXPECTED,
+            SourceFormat::AwsCredentialReport => aws::credential_report::EXPECTED,
+            SourceFormat::AwsCloudTrail => aws::cloudtrail::EXPECTED,
         }
     }
 }
@@ -83,6 +95,10 @@ pub fn detect(path: &Path, display: &str) -> Result<Option<SourceFormat>, Connec
     File::open(path)
         .and_then(|file| file.take(DETECT_PREFIX_BYTES).read_to_end(&mut prefix))
         .map_err(|err| ConnectorError::io(display, &err))?;
+    // Compressed CloudTrail files: recognised by the gzip magic, then by content.
+    if aws::cloudtrail::is_gzip(&prefix) {
+        return Ok(aws::cloudtrail::sniff_gzip(path).then_some(SourceFormat::AwsCloudTrail));
+    }
     let complete = (prefix.len() as u64) < DETECT_PREFIX_BYTES;
     let text = match std::str::from_utf8(&prefix) {
         Ok(text) => text,
@@ -98,6 +114,12 @@ pub fn detect(path: &Path, display: &str) -> Result<Option<SourceFormat>, Connec
             display,
             "a generic inventory (YAML or JSON) or a grant log (JSON Lines or CSV); see docs/formats.md",
         ));
+    }
+    if aws::credential_report::sniff(text) {
+        return Ok(Some(SourceFormat::AwsCredentialReport));
+    }
+    if aws::cloudtrail::sniff(text) {
+        return Ok(Some(SourceFormat::AwsCloudTrail));
     }
     Ok(generic::sniff(text, complete))
 }
@@ -132,6 +154,11 @@ pub fn load(
             let file = File::open(path).map_err(|err| ConnectorError::io(display, &err))?;
             generic::read_grant_csv(BufReader::new(file), source_name, display)
         }
+        SourceFormat::AwsCredentialReport => {
+            let bytes = std::fs::read(path).map_err(|err| ConnectorError::io(display, &err))?;
+            aws::credential_report::parse(&bytes, source_name, display)
+        }
+        SourceFormat::AwsCloudTrail => aws::cloudtrail::load(path, display, source_name, settings),
     }
 }
 

@@ -6,3 +6,6 @@
 //! or the access key id where a source gives it.
 
 pub mod arn;
+pub mod cloudtrail;
+pub mod credential_report;
+pub mod jit;

@@ -597,6 +597,7 @@ fn empty_files_are_empty_errors() {
             SourceFormat::GrantLogJsonl => read_grant_jsonl(text.as_bytes(), "s", "f"),
             SourceFormat::GrantLogCsv => read_grant_csv(text.as_bytes(), "s", "f"),
             SourceFormat::GenericInventory => parse_inventory_str(text, "s", "f"),
+            other => unreachable!("{other} is not a generic format"),
         }
         .unwrap_err();
         assert!(

@@ -2,6 +2,8 @@
 
 pub mod rv001_expired_grant_still_assigned;
 pub mod rv002_unverified_revocation;
+pub mod rv003_revoked_but_still_present;
+pub mod rv004_used_after_window;
 
 use crate::model::Grant;
 use crate::rules::RuleContext;

@@ -2,6 +2,7 @@
 
 pub mod sc001_secret_not_rotated;
 pub mod sc002_secret_unused;
+pub mod sc003_credential_outlived_elevation;
 
 use crate::model::{Secret, SecretKind};
 
