@@ -2,6 +2,7 @@
 
 mod support;
 
+mod aws_trail;
 mod cli;
 mod hardening;
 mod sample_org;

@@ -323,6 +323,9 @@ fn parse_csv(
     let mut inventory = Inventory::new();
     let mut record = csv::StringRecord::new();
     let mut rows = 0usize;
+    // The line each user's row was read from: a report lists a user once, so a second row
+    // (seen in hand-edited fixtures) replaces the first, with a warning.
+    let mut seen: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
     loop {
         let more = reader.read_record(&mut record).map_err(csv_error)?;
         if !more {
@@ -337,6 +340,16 @@ fn parse_csv(
             display,
             prefix,
         };
+        let arn = row.raw(C_ARN).to_string();
+        if let Some(first) = seen.insert(arn.clone(), line) {
+            let owned = |owner: &Option<String>| owner.as_deref() == Some(arn.as_str());
+            inventory.secrets.retain(|s| !owned(&s.owner));
+            inventory.identities.retain(|i| i.id != arn);
+            inventory.diagnostics.push(Diagnostic::warning(
+                Provenance::new(source, display).at_line(u32::try_from(line).unwrap_or(u32::MAX)),
+                format!("{arn} has a second row in the report (the first is on {prefix}line {first}); the credentials of this later row are used"),
+            ));
+        }
         read_row(&row, source, &mut inventory)?;
     }
     if rows == 0 {
@@ -513,6 +526,23 @@ mod tests {
             }
         }
         out
+    }
+
+    #[test]
+    fn a_user_listed_twice_keeps_the_later_row_and_says_so() {
+        let later = ALICE.replace("2023-06-01T12:00:00+00:00", "2024-01-01T00:00:00Z");
+        let inv = parse(report(&[ROOT, ALICE, &later]).as_bytes(), "aws", "r.csv").unwrap();
+        let keys: Vec<_> = inv
+            .secrets
+            .iter()
+            .filter(|s| s.kind == SecretKind::AccessKey && s.active)
+            .collect();
+        assert_eq!(keys.len(), 1);
+        assert_eq!(keys[0].created, Some(ts("2024-01-01T00:00:00Z")));
+        assert!(inv
+            .diagnostics
+            .iter()
+            .any(|d| d.message.contains("second row") && d.provenance.line == Some(4)));
     }
 
     #[test]

@@ -22,7 +22,8 @@
 //!   exercises it: a call signed with the granted access key; a console sign-in with a granted
 //!   password; an `AssumeRole` by the principal of the granted role, or while it carries a
 //!   granted tag; and for a granted policy or group, any write call (not read-only) by the
-//!   principal or a session of it.
+//!   principal or a session of it until the trail shows the grant taken back — after that a
+//!   write call may rest on any other access, so it is not attributed to the revoked grant.
 
 use super::cloudtrail::{Effect, TrailEvent};
 use crate::model::{Diagnostic, GrantEvent, GrantEventKind, Provenance, Timestamp};
@@ -34,6 +35,8 @@ struct Found {
     principal: String,
     entitlement: String,
     activated: Timestamp,
+    /// When the trail shows it taken back.
+    revoked: Option<Timestamp>,
 }
 
 /// A grant seen but not yet undone.
@@ -95,6 +98,7 @@ pub(crate) fn grant_events(
                             principal: principal.clone(),
                             entitlement: entitlement.clone(),
                             activated: event.time,
+                            revoked: None,
                         });
                     } else if !counts_as_elevation(entitlement, principal) {
                         continue;
@@ -139,7 +143,11 @@ pub(crate) fn grant_events(
                                 principal: key.0.clone(),
                                 entitlement: key.1.clone(),
                                 activated: grant.event.time,
+                                revoked: None,
                             });
+                        }
+                        if let Some(f) = found.iter_mut().rev().find(|f| f.id == id) {
+                            f.revoked = Some(event.time);
                         }
                         let mut revoked = base(
                             &id,
@@ -254,7 +262,9 @@ fn exercises(event: &TrailEvent, f: &Found) -> bool {
     if tag || f.entitlement.starts_with("AKIA") {
         return false;
     }
-    !event.read_only
+    // A write call proves the use of a policy or group only while it is known to be held:
+    // after the trail shows it taken back, the call may rest on any other access.
+    !event.read_only && f.revoked.is_none_or(|r| event.time < r)
 }
 
 #[cfg(test)]
