@@ -530,7 +530,13 @@ fn caller(record: &Value) -> (String, Option<String>) {
         .map(|s| format!("service:{s}"))
         .or_else(|| str_at(record, "/userIdentity/principalId").map(str::to_string))
         .or_else(|| str_at(record, "/userIdentity/userName").map(str::to_string))
-        .unwrap_or_else(|| format!("unknown ({kind})"));
+        .unwrap_or_else(|| {
+            if kind.is_empty() {
+                "unknown".to_string()
+            } else {
+                format!("unknown ({kind})")
+            }
+        });
     (fallback, None)
 }
 
@@ -1079,6 +1085,30 @@ mod tests {
             .starts_with("1 access-changing call(s) failed with AccessDenied")));
         // No broker configured, and nothing was detached: no grants.
         assert!(inv.grant_events.is_empty());
+    }
+
+    #[test]
+    fn missing_or_null_optional_parts_are_counted_not_fatal() {
+        let null_params = record("AttachUserPolicy", "null", "");
+        let no_tags = record("TagUser", r#"{"userName": "dev"}"#, "");
+        let no_identity = record("AddUserToGroup", r#"{"userName": "dev", "groupName": "ops"}"#, "")
+            .replace(
+                r#""userIdentity": {"type": "IAMUser", "arn": "arn:aws:iam::111122223333:user/ops", "accountId": "111122223333"},"#,
+                "",
+            );
+        let string_bool = record("GetUser", "{}", "")
+            .replace(r#""readOnly": false"#, r#""readOnly": "true""#)
+            .replace("2026-11-02T10:00:00Z", "2026-11-02T10:00:00.250+00:00");
+        let inv = load_text(&format!(
+            "{{\"Records\": [{null_params}, {no_tags}, {no_identity}, {string_bool}]}}"
+        ))
+        .unwrap();
+        assert_eq!(inv.change_events.len(), 1);
+        assert_eq!(inv.change_events[0].action, "AddUserToGroup");
+        assert_eq!(inv.change_events[0].actor, "unknown");
+        assert!(inv.diagnostics.iter().any(|d| d
+            .message
+            .starts_with("2 record(s) changed access but lacked the names")));
     }
 
     #[test]

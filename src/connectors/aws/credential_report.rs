@@ -546,6 +546,25 @@ mod tests {
     }
 
     #[test]
+    fn the_three_timestamp_shapes_read_alike() {
+        // CLI v1 `Z`, CLI v2 `+00:00`, and Python's str(datetime) with a space.
+        for shape in [
+            "2023-06-01T12:00:00Z",
+            "2023-06-01T12:00:00+00:00",
+            "2023-06-01 12:00:00+00:00",
+        ] {
+            let row = ALICE.replace("2023-06-01T12:00:00+00:00", shape);
+            let inv = parse(report(&[&row]).as_bytes(), "aws", "r.csv").unwrap();
+            let key = inv
+                .secrets
+                .iter()
+                .find(|s| s.kind == SecretKind::AccessKey)
+                .unwrap();
+            assert_eq!(key.created, Some(ts("2023-06-01T12:00:00Z")), "{shape}");
+        }
+    }
+
+    #[test]
     fn sniffing() {
         assert!(sniff(&report(&[ROOT])));
         assert!(!sniff("user,arn,password_enabled\n"));
