@@ -11,6 +11,7 @@ pub mod connectors;
 pub mod finding;
 pub mod gate;
 pub mod graph;
+pub mod inventory;
 pub mod model;
 pub mod report;
 pub mod rules;

@@ -6,6 +6,8 @@
 //! `--fail-on` (or new ones, for a gate); 2 usage, configuration or input error; 3 the
 //! audit is incomplete and `--allow-partial` was not given.
 
+mod graph;
+mod inventory;
 mod progress;
 mod rules;
 mod scan;
@@ -41,6 +43,10 @@ struct Cli {
 enum Command {
     /// Scan exported access data and report residual privilege.
     Scan(scan::ScanArgs),
+    /// Inventory every privilege with its path, last use and a JIT recommendation.
+    Inventory(inventory::InventoryArgs),
+    /// Draw one identity's reach as DOT, Mermaid or JSON.
+    Graph(graph::GraphArgs),
     /// List or explain the rules.
     Rules {
         #[command(subcommand)]
@@ -59,6 +65,8 @@ pub fn main() -> ExitCode {
     };
     let code = match cli.command {
         Command::Scan(args) => scan::run(args),
+        Command::Inventory(args) => inventory::run(args),
+        Command::Graph(args) => graph::run(args),
         Command::Rules { command } => rules::run(command),
     };
     ExitCode::from(code)

@@ -8,9 +8,11 @@
 //! The graph is built once from a finalized [`Inventory`] (whose order is deterministic, so
 //! node and edge order is too) and then only queried. Every query takes the audit time.
 
+mod export;
 mod path;
 mod reach;
 
+pub use export::{ExportEdge, ExportNode, ExportReach, GraphFormat, ReachGraph, ReachKind};
 pub use path::{Hop, NodeRef, Path, Relation};
 pub use reach::{ReachMode, Reached};
 

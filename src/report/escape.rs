@@ -11,6 +11,9 @@
 //! | Markdown inline text or table cell | [`markdown_inline`] | links, HTML, emphasis, broken tables |
 //! | terminal | [`terminal`] | ANSI escape sequences rewriting the screen, invisible characters |
 //! | HTML text or attribute | [`html`] | tags and attribute break-out |
+//! | JSON inside an HTML `<script>` | [`json_for_script`] | `</script>` break-out, `<!--`, JS line terminators |
+//! | Graphviz DOT quoted string | [`dot_string`] | quote break-out, DOT label escapes (`\N`, `\l`) |
+//! | Mermaid quoted label | [`mermaid_label`] | quote break-out, HTML in labels, entity codes |
 //!
 //! All functions borrow when nothing needs changing, so clean names cost no allocation.
 
@@ -141,6 +144,90 @@ pub fn html(s: &str) -> Cow<'_, str> {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Serializes a value as JSON safe to place inside an HTML `<script>` element (or any other
+/// JavaScript context of a page): `<`, `>` and `&` become `\u003c`, `\u003e`, `\u0026`,
+/// so no `</script>` or `<!--` can form, and U+2028 / U+2029 become `\u2028` / `\u2029`,
+/// which older JavaScript parsers read as line ends. The result is still valid JSON that
+/// parses to the same value.
+pub fn json_for_script<T: serde::Serialize + ?Sized>(
+    value: &T,
+) -> Result<String, serde_json::Error> {
+    let text = serde_json::to_string(value)?;
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c => out.push(c),
+        }
+    }
+    Ok(out)
+}
+
+/// Escapes text for a double-quoted Graphviz DOT string (a node or edge label): `\` and
+/// `"` are backslash-escaped, so the text cannot end the string nor form a label escape
+/// such as `\N` or `\l`; a line break becomes DOT's `\n` (a centred line break), other
+/// control characters and invisible formatting characters are shown as `\u{..}`.
+pub fn dot_string(s: &str) -> Cow<'_, str> {
+    if !s
+        .chars()
+        .any(|c| c == '\\' || c == '"' || c.is_control() || is_invisible_format(c))
+    {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            c if c.is_control() || is_invisible_format(c) => push_code_point(&mut out, c),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Escapes text for a double-quoted Mermaid label (`id["…"]`, `-->|"…"|`). Mermaid reads
+/// `#name;` and `#123;` as entity codes and renders labels as HTML, so `#` is written first
+/// as `#35;`, then `"`, `<`, `>`, `&` and the backtick (which starts a Markdown string) as
+/// entity codes; line breaks become a space, other control and invisible characters
+/// `\u{..}`.
+pub fn mermaid_label(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(|c| {
+        matches!(
+            c,
+            '#' | '"' | '<' | '>' | '&' | '`' | '|' | '[' | ']' | '{' | '}'
+        ) || c.is_control()
+            || is_invisible_format(c)
+    }) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        match c {
+            '#' => out.push_str("#35;"),
+            '"' => out.push_str("#quot;"),
+            '<' => out.push_str("#lt;"),
+            '>' => out.push_str("#gt;"),
+            '&' => out.push_str("#amp;"),
+            '`' => out.push_str("#96;"),
+            '|' => out.push_str("#124;"),
+            '[' => out.push_str("#91;"),
+            ']' => out.push_str("#93;"),
+            '{' => out.push_str("#123;"),
+            '}' => out.push_str("#125;"),
+            c if is_line_break(c) || c == '\t' => out.push(' '),
+            c if c.is_control() || is_invisible_format(c) => push_code_point(&mut out, c),
             c => out.push(c),
         }
     }
@@ -287,6 +374,41 @@ mod tests {
         ] {
             assert!(matches!(terminal(clean), Cow::Borrowed(_)), "{clean:?}");
         }
+    }
+
+    #[test]
+    fn json_for_script_cannot_close_the_script_and_still_parses() {
+        let hostile = "</script><script>alert('x')</script><!-- \u{2028}\u{2029} & \"q\"";
+        let out = json_for_script(&hostile).expect("serializes");
+        assert!(
+            !out.contains(['<', '>', '&', '\u{2028}', '\u{2029}']),
+            "{out}"
+        );
+        let back: String = serde_json::from_str(&out).expect("still JSON");
+        assert_eq!(back, hostile);
+    }
+
+    #[test]
+    fn dot_string_cannot_end_the_string_or_form_label_escapes() {
+        assert_eq!(dot_string("a\"b"), "a\\\"b");
+        assert_eq!(dot_string("x\\N y"), "x\\\\N y");
+        assert_eq!(dot_string("one\ntwo"), "one\\ntwo");
+        assert_eq!(dot_string("bell\x07"), "bell\\u{7}");
+        assert!(matches!(dot_string("prod-admin"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn mermaid_label_uses_entity_codes() {
+        assert_eq!(
+            mermaid_label("<script>\"x\"#1;"),
+            "#lt;script#gt;#quot;x#quot;#35;1;"
+        );
+        assert_eq!(mermaid_label("a|b]`c`"), "a#124;b#93;#96;c#96;");
+        assert_eq!(mermaid_label("a\nb"), "a b");
+        assert!(matches!(
+            mermaid_label("alice@acme.example"),
+            Cow::Borrowed(_)
+        ));
     }
 
     #[test]

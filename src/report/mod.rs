@@ -5,6 +5,7 @@
 
 pub mod csv;
 pub mod escape;
+pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod terminal;
@@ -22,13 +23,15 @@ pub enum ReportFormat {
     Json,
     Csv,
     Markdown,
+    Html,
 }
 
 impl ReportFormat {
-    pub const ALL: [ReportFormat; 3] = [
+    pub const ALL: [ReportFormat; 4] = [
         ReportFormat::Json,
         ReportFormat::Csv,
         ReportFormat::Markdown,
+        ReportFormat::Html,
     ];
 
     pub fn name(self) -> &'static str {
@@ -36,6 +39,7 @@ impl ReportFormat {
             ReportFormat::Json => "json",
             ReportFormat::Csv => "csv",
             ReportFormat::Markdown => "md",
+            ReportFormat::Html => "html",
         }
     }
 
@@ -63,6 +67,7 @@ impl ReportFormat {
             ReportFormat::Json => "report.json",
             ReportFormat::Csv => "report.csv",
             ReportFormat::Markdown => "report.md",
+            ReportFormat::Html => "report.html",
         }
     }
 
@@ -71,6 +76,7 @@ impl ReportFormat {
             ReportFormat::Json => json::render(report),
             ReportFormat::Csv => csv::render(report),
             ReportFormat::Markdown => markdown::render(report),
+            ReportFormat::Html => html::render(report),
         }
     }
 }

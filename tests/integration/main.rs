@@ -5,4 +5,6 @@ mod support;
 mod aws_trail;
 mod cli;
 mod hardening;
+mod html;
+mod inventory;
 mod sample_org;
