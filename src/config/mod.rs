@@ -4,6 +4,7 @@
 //! sources:                      # optional: without it every file in the directory is recognised by content
 //!   - inventory.yaml
 //!   - {path: grants.jsonl, format: grant-log-jsonl, name: okta-jit}
+//!   - {live: aws, snapshot: aws-snapshot, profile: audit}   # collected before each scan (feature live-aws)
 //! break_glass: [breakglass-1@acme.example]   # identities allowed standing admin
 //! secrets: {max_age_days: 90, unused_days: 90}
 //! jit: {default_window: 8h}     # window of a grant whose log records no end
@@ -77,6 +78,20 @@ pub struct SourceSpec {
     pub line: Option<u32>,
     /// The Kubernetes cluster the source describes (`cluster:`), when named.
     pub cluster: Option<String>,
+    /// Set for a source collected live before the scan (`{live: aws, snapshot: DIR}`);
+    /// `path` is then the snapshot directory.
+    pub live: Option<LiveSource>,
+}
+
+/// A source collected live before each scan, into a snapshot directory that is then read
+/// like any snapshot: `{live: aws, snapshot: DIR, profile: P, region: R, endpoint_url: URL}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveSource {
+    /// What to collect from: only `aws` today.
+    pub provider: String,
+    pub profile: Option<String>,
+    pub region: Option<String>,
+    pub endpoint_url: Option<String>,
 }
 
 /// A validated configuration.
@@ -212,6 +227,7 @@ impl Config {
                             name: None,
                             line: v.lines.line_of(&here),
                             cluster: None,
+                            live: None,
                         })
                     }
                     None => v.error(
@@ -359,6 +375,12 @@ impl Validator<'_> {
             let line = self.lines.line_of(&here);
             let (path, format, name, cluster) = match item {
                 Value::String(p) => (p.clone(), None, None, None),
+                Value::Mapping(m) if m.contains_key("live") => {
+                    if let Some(spec) = self.live_source(m, i, base_dir, line) {
+                        out.push(spec);
+                    }
+                    continue;
+                }
                 Value::Mapping(m) => {
                     let mut path = None;
                     let mut format = None;
@@ -408,9 +430,103 @@ impl Validator<'_> {
                 name,
                 cluster,
                 line,
+                live: None,
             });
         }
         out
+    }
+
+    /// `{live: aws, snapshot: DIR, profile: P, region: R, endpoint_url: URL, name: N}`.
+    fn live_source(
+        &mut self,
+        m: &serde_yaml::Mapping,
+        i: usize,
+        base_dir: &Path,
+        line: Option<u32>,
+    ) -> Option<SourceSpec> {
+        let mut settings: BTreeMap<&str, String> = BTreeMap::new();
+        let mut ok = true;
+        for (k, v) in m {
+            let key = k.as_str().unwrap_or("");
+            let at = [Step::key("sources"), Step::Index(i), Step::key(key)];
+            match (key, v.as_str()) {
+                ("live" | "snapshot" | "profile" | "region" | "endpoint_url" | "name", Some(s)) => {
+                    settings.insert(key, s.to_string());
+                }
+                ("live" | "snapshot" | "profile" | "region" | "endpoint_url" | "name", None) => {
+                    ok = false;
+                    self.error(
+                        &at,
+                        format!("expected a string, found {}", describe_yaml(v)),
+                    )
+                }
+                (other, _) => {
+                    ok = false;
+                    self.error(
+                        &at,
+                        format!("unknown live source setting `{other}`; expected live, snapshot, profile, region, endpoint_url or name"),
+                    )
+                }
+            }
+        }
+        let here = [Step::key("sources"), Step::Index(i)];
+        let live_at = [Step::key("sources"), Step::Index(i), Step::key("live")];
+        match settings.get("live").map(String::as_str) {
+            Some("aws") => {}
+            Some(other) => {
+                self.error(
+                    &live_at,
+                    format!("unknown live source `{other}`; expected aws"),
+                );
+                return None;
+            }
+            None => return None,
+        }
+        if !cfg!(feature = "live-aws") {
+            self.error(
+                &live_at,
+                "this residue was built without live AWS collection (the `live-aws` feature); collect with a build that has it, then list the snapshot's files".to_string(),
+            );
+            return None;
+        }
+        let Some(snapshot) = settings.get("snapshot").cloned() else {
+            self.error(
+                &here,
+                "a live source needs `snapshot`: the directory the collected data is written to and read from".to_string(),
+            );
+            return None;
+        };
+        if let Some(url) = settings.get("endpoint_url") {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                let at = [
+                    Step::key("sources"),
+                    Step::Index(i),
+                    Step::key("endpoint_url"),
+                ];
+                self.error(
+                    &at,
+                    format!("expected an http:// or https:// URL, found `{url}`"),
+                );
+                ok = false;
+            }
+        }
+        if !ok {
+            return None;
+        }
+        Some(SourceSpec {
+            path: base_dir.join(&snapshot),
+            display: snapshot,
+            format: None,
+            name: settings.get("name").cloned(),
+            line,
+            cluster: None,
+            live: Some(LiveSource {
+                provider: "aws".into(),
+                profile: settings.get("profile").cloned(),
+                region: settings.get("region").cloned(),
+                endpoint_url: settings.get("endpoint_url").cloned(),
+            }),
+        })
     }
 
     fn secrets(&mut self, val: &Value, policy: &mut AuditPolicy) {
@@ -743,5 +859,7 @@ pub const POLICY_KEYS: [&str; 3] = [
     "jit.default_window",
 ];
 
+#[cfg(test)]
+mod proptests;
 #[cfg(test)]
 mod tests;

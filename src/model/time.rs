@@ -211,3 +211,26 @@ mod tests {
         assert_eq!(format_duration(SignedDuration::from_mins(45)), "45m");
     }
 }
+
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn timestamps_and_durations_never_panic(s in ".{0,40}", digits in "[0-9]{1,25}") {
+            let _ = parse_timestamp(&s);
+            let _ = parse_timestamp(&digits);
+            let _ = parse_duration(&s);
+            let _ = parse_duration(&format!("{digits}d"));
+            let _ = parse_duration(&format!("P{digits}D"));
+        }
+
+        #[test]
+        fn rfc3339_round_trips(secs in 0i64..4_000_000_000i64) {
+            let ts = Timestamp::from_second(secs).unwrap();
+            prop_assert_eq!(parse_timestamp(&format_timestamp(ts)).unwrap(), ts);
+        }
+    }
+}

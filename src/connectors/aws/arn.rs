@@ -130,3 +130,23 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn arns_never_panic(s in ".{0,120}", resource in "[a-z/:*-]{0,40}") {
+            if let Ok(a) = Arn::parse(&s) {
+                let _ = (a.name(), a.resource_type(), a.assumed_role_name(), a.to_string());
+            }
+            let composed = format!("arn:aws:sts::123456789012:{resource}");
+            if let Ok(a) = Arn::parse(&composed) {
+                prop_assert_eq!(a.to_string(), composed);
+                let _ = (a.name(), a.resource_type(), a.assumed_role_name());
+            }
+        }
+    }
+}

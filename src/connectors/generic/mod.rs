@@ -34,6 +34,8 @@ mod records;
 mod text;
 
 #[cfg(test)]
+mod proptests;
+#[cfg(test)]
 mod tests;
 
 pub use inventory::parse_inventory_str;
