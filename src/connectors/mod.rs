@@ -30,15 +30,18 @@ pub enum SourceFormat {
     AwsCredentialReport,
     /// AWS CloudTrail records (`{"Records": [...]}`, plain or gzipped; a file or a directory).
     AwsCloudTrail,
+    /// `aws iam get-account-authorization-details` output (JSON).
+    AwsAuthorizationDetails,
 }
 
 impl SourceFormat {
-    pub const ALL: [SourceFormat; 5] = [
+    pub const ALL: [SourceFormat; 6] = [
         SourceFormat::GenericInventory,
         SourceFormat::GrantLogJsonl,
         SourceFormat::GrantLogCsv,
         SourceFormat::AwsCredentialReport,
         SourceFormat::AwsCloudTrail,
+        SourceFormat::AwsAuthorizationDetails,
     ];
 
     /// The name used in residue.yaml and on the command line.
@@ -49,6 +52,7 @@ impl SourceFormat {
             SourceFormat::GrantLogCsv => "grant-log-csv",
             SourceFormat::AwsCredentialReport => "aws-credential-report",
             SourceFormat::AwsCloudTrail => "aws-cloudtrail",
+            SourceFormat::AwsAuthorizationDetails => "aws-authorization-details",
         }
     }
 
@@ -64,6 +68,7 @@ impl SourceFormat {
             SourceFormat::GrantLogCsv => "a grant log in CSV",
             SourceFormat::AwsCredentialReport => "an AWS IAM credential report",
             SourceFormat::AwsCloudTrail => "AWS CloudTrail records",
+            SourceFormat::AwsAuthorizationDetails => "AWS IAM authorization details",
         }
     }
 
@@ -75,6 +80,7 @@ impl SourceFormat {
             SourceFormat::GrantLogCsv => generic::CSV_EXPECTED,
             SourceFormat::AwsCredentialReport => aws::credential_report::EXPECTED,
             SourceFormat::AwsCloudTrail => aws::cloudtrail::EXPECTED,
+            SourceFormat::AwsAuthorizationDetails => aws::authz::EXPECTED,
         }
     }
 }
@@ -114,6 +120,9 @@ pub fn detect(path: &Path, display: &str) -> Result<Option<SourceFormat>, Connec
             display,
             "a generic inventory (YAML or JSON) or a grant log (JSON Lines or CSV); see docs/formats.md",
         ));
+    }
+    if aws::authz::sniff(text) {
+        return Ok(Some(SourceFormat::AwsAuthorizationDetails));
     }
     if aws::credential_report::sniff(text) {
         return Ok(Some(SourceFormat::AwsCredentialReport));
@@ -159,6 +168,13 @@ pub fn load(
             aws::credential_report::parse(&bytes, source_name, display)
         }
         SourceFormat::AwsCloudTrail => aws::cloudtrail::load(path, display, source_name, settings),
+        SourceFormat::AwsAuthorizationDetails => {
+            let bytes = std::fs::read(path).map_err(|err| ConnectorError::io(display, &err))?;
+            if bytes.iter().all(u8::is_ascii_whitespace) {
+                return Err(ConnectorError::empty(display, format.expected()));
+            }
+            aws::authz::load(&bytes, display, source_name, settings)
+        }
     }
 }
 

@@ -9,3 +9,8 @@ pub mod arn;
 pub mod cloudtrail;
 pub mod credential_report;
 pub mod jit;
+pub mod actions;
+pub mod authz;
+pub mod escalation;
+pub mod policy;
+pub mod trust;

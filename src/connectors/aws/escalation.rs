@@ -1,0 +1,367 @@
+//! Privilege escalation: the known IAM methods by which a principal that is not admin can
+//! make itself admin. Each method is checked with full policy evaluation for the principal
+//! (its denies, its permissions boundary, resource restrictions), so a Deny, a boundary or a
+//! resource that does not match blocks the edge.
+//!
+//! Methods and what they reach:
+//! - `iam:CreatePolicyVersion` on a customer-managed policy attached to the principal (or its
+//!   group), `iam:SetDefaultPolicyVersion` on one that has another version;
+//!   `iam:AttachUserPolicy`/`iam:PutUserPolicy` on itself, `iam:AttachGroupPolicy`/
+//!   `iam:PutGroupPolicy` on one of its groups, `iam:AttachRolePolicy`/`iam:PutRolePolicy` on
+//!   itself (a role): any of these lets it grant itself `*` → the synthetic role
+//!   `aws:ACCOUNT:admin-via-escalation` (privilege admin);
+//! - `iam:AddUserToGroup` on an admin group, `iam:CreateAccessKey`, `iam:CreateLoginProfile`
+//!   or `iam:UpdateLoginProfile` on an admin user → the same synthetic admin role;
+//! - `iam:UpdateAssumeRolePolicy` on an admin role → that role;
+//! - `iam:PassRole` on an admin role that trusts a compute service, with that service's
+//!   launch actions: `ec2:RunInstances`; `lambda:CreateFunction` + `lambda:InvokeFunction`
+//!   (or `lambda:CreateEventSourceMapping`); `cloudformation:CreateStack`;
+//!   `glue:CreateDevEndpoint`; `datapipeline:CreatePipeline` + `datapipeline:PutPipelineDefinition`;
+//!   `sagemaker:CreateNotebookInstance` + `sagemaker:CreatePresignedNotebookInstanceUrl` → that role.
+//!
+//! A method allowed only under conditions is kept, its method text ending with the
+//! condition kinds (`[if mfa]`).
+
+use super::authz::{Model, Principal, PrincipalKind};
+use super::policy::eval::{Decision, Layers};
+use super::policy::{conditions, Clause, Effect};
+use crate::model::{Escalation, Inventory, PrivilegeLevel, Role};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// PassRole combinations: the service principal the role must trust, and the actions
+/// (all of the first list, and one of the second when not empty).
+const PASS_ROLE: [(&str, &[&str], &[&str]); 6] = [
+    ("ec2.amazonaws.com", &["ec2:runinstances"], &[]),
+    (
+        "lambda.amazonaws.com",
+        &["lambda:createfunction"],
+        &["lambda:invokefunction", "lambda:createeventsourcemapping"],
+    ),
+    (
+        "cloudformation.amazonaws.com",
+        &["cloudformation:createstack"],
+        &[],
+    ),
+    ("glue.amazonaws.com", &["glue:createdevendpoint"], &[]),
+    (
+        "datapipeline.amazonaws.com",
+        &[
+            "datapipeline:createpipeline",
+            "datapipeline:putpipelinedefinition",
+        ],
+        &[],
+    ),
+    (
+        "sagemaker.amazonaws.com",
+        &[
+            "sagemaker:createnotebookinstance",
+            "sagemaker:createpresignednotebookinstanceurl",
+        ],
+        &[],
+    ),
+];
+
+/// The synthetic role an escalation to "anything" reaches.
+pub fn admin_target(account: &str) -> String {
+    format!("aws:{account}:admin-via-escalation")
+}
+
+fn suffix(conds: &[Clause]) -> String {
+    if conds.is_empty() {
+        return String::new();
+    }
+    let mut kinds: Vec<&str> = conditions::to_conditions(conds)
+        .iter()
+        .map(|c| c.kind.as_str())
+        .collect();
+    kinds.dedup();
+    format!(" [if {}]", kinds.join(", "))
+}
+
+struct Found {
+    principal: String,
+    target: String,
+    method: String,
+    record: String,
+}
+
+/// Roles that trust a given service principal.
+fn trusts_service(model: &Model<'_>, role: &Principal<'_>, service: &str) -> bool {
+    model
+        .details
+        .role_detail_list
+        .iter()
+        .find(|r| r.arn == role.arn)
+        .and_then(|r| r.assume_role_policy_document.as_ref())
+        .is_some_and(|d| {
+            d.statements.iter().any(|s| {
+                s.effect == Effect::Allow
+                    && s.principals
+                        .as_ref()
+                        .is_some_and(|p| p.service.iter().any(|x| x == service))
+            })
+        })
+}
+
+fn allow(l: &Layers<'_>, action: &str, resource: &str) -> Option<Vec<Clause>> {
+    match l.decide(action, resource) {
+        Decision::Allow(c) => Some(c),
+        _ => None,
+    }
+}
+
+fn methods(
+    model: &Model<'_>,
+    p: &Principal<'_>,
+    admin_users: &BTreeSet<&str>,
+    out: &mut Vec<Found>,
+) {
+    let l = model.layers(p);
+    let admin = admin_target(&p.account);
+    let mut found = |target: &str, method: String| {
+        out.push(Found {
+            principal: p.arn.to_string(),
+            target: target.to_string(),
+            method,
+            record: p.record.clone(),
+        })
+    };
+    // Policies attached to the principal: rewrite one, or switch its default version.
+    for policy in model.all_policies(p) {
+        let Some(arn) = policy.managed_arn else {
+            continue;
+        };
+        if arn.contains(":iam::aws:policy/") {
+            continue; // AWS-managed policies cannot be changed.
+        }
+        if let Some(c) = allow(&l, "iam:createpolicyversion", arn) {
+            found(
+                &admin,
+                format!("iam:CreatePolicyVersion on {arn}{}", suffix(&c)),
+            );
+        }
+        let has_other = model
+            .policies
+            .get(arn)
+            .is_some_and(|&i| model.details.policies[i].other_versions() > 0);
+        if has_other {
+            if let Some(c) = allow(&l, "iam:setdefaultpolicyversion", arn) {
+                found(
+                    &admin,
+                    format!("iam:SetDefaultPolicyVersion on {arn}{}", suffix(&c)),
+                );
+            }
+        }
+    }
+    // Grant itself a policy.
+    let own: &[(&str, &str)] = match p.kind {
+        PrincipalKind::User => &[
+            ("iam:attachuserpolicy", "iam:AttachUserPolicy"),
+            ("iam:putuserpolicy", "iam:PutUserPolicy"),
+        ],
+        PrincipalKind::Role => &[
+            ("iam:attachrolepolicy", "iam:AttachRolePolicy"),
+            ("iam:putrolepolicy", "iam:PutRolePolicy"),
+        ],
+        PrincipalKind::Group => &[],
+    };
+    for (action, name) in own {
+        if let Some(c) = allow(&l, action, p.arn) {
+            found(
+                &admin,
+                format!("{name} on itself ({}){}", p.arn, suffix(&c)),
+            );
+        }
+    }
+    for &g in &p.groups {
+        let group = &model.groups[g];
+        for (action, name) in [
+            ("iam:attachgrouppolicy", "iam:AttachGroupPolicy"),
+            ("iam:putgrouppolicy", "iam:PutGroupPolicy"),
+        ] {
+            if let Some(c) = allow(&l, action, group.arn) {
+                found(
+                    &admin,
+                    format!("{name} on its group {}{}", group.arn, suffix(&c)),
+                );
+            }
+        }
+    }
+    if p.kind == PrincipalKind::User {
+        for group in model
+            .groups
+            .iter()
+            .filter(|g| g.level.privilege == PrivilegeLevel::Admin && g.account == p.account)
+        {
+            if p.groups.iter().any(|&g| model.groups[g].arn == group.arn) {
+                continue;
+            }
+            if let Some(c) = allow(&l, "iam:addusertogroup", group.arn) {
+                found(
+                    &admin,
+                    format!(
+                        "iam:AddUserToGroup on admin group {}{}",
+                        group.arn,
+                        suffix(&c)
+                    ),
+                );
+            }
+        }
+    }
+    for other in model
+        .users
+        .iter()
+        .filter(|u| u.arn != p.arn && u.account == p.account && admin_users.contains(u.arn))
+    {
+        for (action, name) in [
+            ("iam:createaccesskey", "iam:CreateAccessKey"),
+            ("iam:createloginprofile", "iam:CreateLoginProfile"),
+            ("iam:updateloginprofile", "iam:UpdateLoginProfile"),
+        ] {
+            if let Some(c) = allow(&l, action, other.arn) {
+                found(
+                    &admin,
+                    format!("{name} on admin user {}{}", other.arn, suffix(&c)),
+                );
+            }
+        }
+    }
+    for role in model
+        .roles
+        .iter()
+        .filter(|r| r.arn != p.arn && r.level.privilege == PrivilegeLevel::Admin)
+    {
+        if let Some(c) = allow(&l, "iam:updateassumerolepolicy", role.arn) {
+            found(
+                role.arn,
+                format!("iam:UpdateAssumeRolePolicy on {}{}", role.arn, suffix(&c)),
+            );
+        }
+        let Some(pass) = allow(&l, "iam:passrole", role.arn) else {
+            continue;
+        };
+        for (service, all, one_of) in PASS_ROLE {
+            if !trusts_service(model, role, service) {
+                continue;
+            }
+            let mut conds = pass.clone();
+            let mut names = vec!["iam:PassRole".to_string()];
+            let mut ok = true;
+            for a in all {
+                match l.allowed_somewhere(a) {
+                    Some(c) => {
+                        conds.extend(c);
+                        names.push(display(a));
+                    }
+                    None => ok = false,
+                }
+            }
+            if ok && !one_of.is_empty() {
+                match one_of
+                    .iter()
+                    .find_map(|a| l.allowed_somewhere(a).map(|c| (a, c)))
+                {
+                    Some((a, c)) => {
+                        conds.extend(c);
+                        names.push(display(a));
+                    }
+                    None => ok = false,
+                }
+            }
+            if ok {
+                found(
+                    role.arn,
+                    format!("{} with {}{}", names.join(" + "), role.arn, suffix(&conds)),
+                );
+            }
+        }
+    }
+}
+
+/// `ec2:runinstances` → `ec2:RunInstances`, from the action table's spelling.
+fn display(action: &str) -> String {
+    const NAMES: [(&str, &str); 11] = [
+        ("ec2:runinstances", "ec2:RunInstances"),
+        ("lambda:createfunction", "lambda:CreateFunction"),
+        ("lambda:invokefunction", "lambda:InvokeFunction"),
+        (
+            "lambda:createeventsourcemapping",
+            "lambda:CreateEventSourceMapping",
+        ),
+        ("cloudformation:createstack", "cloudformation:CreateStack"),
+        ("glue:createdevendpoint", "glue:CreateDevEndpoint"),
+        ("datapipeline:createpipeline", "datapipeline:CreatePipeline"),
+        (
+            "datapipeline:putpipelinedefinition",
+            "datapipeline:PutPipelineDefinition",
+        ),
+        (
+            "sagemaker:createnotebookinstance",
+            "sagemaker:CreateNotebookInstance",
+        ),
+        (
+            "sagemaker:createpresignednotebookinstanceurl",
+            "sagemaker:CreatePresignedNotebookInstanceUrl",
+        ),
+        ("iam:passrole", "iam:PassRole"),
+    ];
+    NAMES
+        .iter()
+        .find(|(k, _)| *k == action)
+        .map(|(_, v)| v.to_string())
+        .unwrap_or_else(|| action.to_string())
+}
+
+/// Finds every escalation of every user and role that is not already admin, and adds the
+/// escalations (and the synthetic admin roles they reach) to `inv`.
+pub fn escalations(model: &Model<'_>, inv: &mut Inventory) {
+    let admin_users: BTreeSet<&str> = model
+        .users
+        .iter()
+        .filter(|u| u.level.privilege == PrivilegeLevel::Admin)
+        .map(|u| u.arn)
+        .collect();
+    let mut found = Vec::new();
+    for p in model.users.iter().chain(&model.roles) {
+        if p.level.privilege == PrivilegeLevel::Admin {
+            continue;
+        }
+        methods(model, p, &admin_users, &mut found);
+    }
+    let mut synthetic: BTreeMap<String, String> = BTreeMap::new();
+    for f in found {
+        if let Some(account) = f
+            .target
+            .strip_prefix("aws:")
+            .and_then(|t| t.strip_suffix(":admin-via-escalation"))
+        {
+            synthetic
+                .entry(f.target.clone())
+                .or_insert_with(|| account.to_string());
+        }
+        inv.escalations.push(Escalation {
+            principal: f.principal,
+            target: f.target,
+            method: f.method,
+            provenance: model.provenance(&f.record),
+        });
+    }
+    for (id, account) in synthetic {
+        let mut role = Role {
+            id: id.clone(),
+            name: format!(
+                "admin of account {account} (obtainable through IAM privilege escalation)"
+            ),
+            permissions: vec!["*".to_string()],
+            privilege: PrivilegeLevel::Admin,
+            scope: Some(account),
+            last_used: None,
+            tags: BTreeMap::new(),
+            // Synthetic: the first principal's record stands for the whole account.
+            provenance: model.provenance(""),
+        };
+        role.tags.insert("residue:synthetic".into(), "true".into());
+        role.provenance.record = None;
+        inv.roles.push(role);
+    }
+}

@@ -1,0 +1,402 @@
+//! Trust policies: who may assume each role, and JIT eligibility through a broker.
+//!
+//! For each `Allow` statement of a role's trust policy whose actions include
+//! `sts:AssumeRole`, `sts:AssumeRoleWithSAML` or `sts:AssumeRoleWithWebIdentity`:
+//! - a **user or role ARN** in the export may assume the role unless its own policies deny
+//!   `sts:AssumeRole` on it (across accounts its identity policy must also allow it);
+//! - an **account root** (`arn:aws:iam::ACCOUNT:root` or the bare account id) delegates to the
+//!   account: every user and role of that account in the export whose identity policies
+//!   allow `sts:AssumeRole` on the role may assume it, with those policies' conditions added;
+//! - a **service** (`ec2.amazonaws.com`) becomes the workload identity `service:NAME` (owner
+//!   `aws`, the operator of the service), so instance-profile and service use is visible;
+//! - a **federated** provider becomes the workload identity `federated:PROVIDER`;
+//! - `"*"` becomes the identity `aws:anyone`;
+//! - principals of accounts not in the export become identities named by their ARN, tagged
+//!   `residue:external=true` (a principal of another export is not linked to them: each file
+//!   is read on its own).
+//!
+//! The statement's conditions stay on the trust edge, classified (MFA, time, network,
+//! principal tag). An unconditional `Deny` statement naming a principal (or `*`) removes it.
+
+use super::arn::Arn;
+use super::authz::{Model, Principal, PrincipalKind};
+use super::policy::eval::Decision;
+use super::policy::{conditions, Effect, Pattern, Statement};
+use crate::connectors::ConnectorSettings;
+use crate::model::{
+    Assignment, AssignmentKind, Condition, Diagnostic, Identity, IdentityKind, Inventory, Trust,
+    Window,
+};
+use std::collections::{BTreeMap, BTreeSet};
+
+const ASSUME: [&str; 3] = [
+    "sts:assumerole",
+    "sts:assumerolewithsaml",
+    "sts:assumerolewithwebidentity",
+];
+
+/// One trust edge before JIT is applied.
+#[derive(Debug, Clone)]
+pub struct Edge {
+    pub role: String,
+    pub principal: String,
+    pub conditions: Vec<Condition>,
+    pub record: String,
+}
+
+fn is_assume(s: &Statement) -> bool {
+    ASSUME.iter().any(|a| s.matches_action(a))
+}
+
+/// The id and identity of a principal that is not a user or role of the export.
+fn external(
+    id: String,
+    name: String,
+    kind: IdentityKind,
+    owner: Option<&str>,
+    model: &Model<'_>,
+    record: &str,
+) -> Identity {
+    let mut i = Identity::new(id, kind, model.provenance(record));
+    i.name = name;
+    i.owner = owner.map(str::to_string);
+    i.tags.insert("residue:external".into(), "true".into());
+    i
+}
+
+/// Computes every trust edge; adds identities for services, federated providers, anyone
+/// and external principals to `inv`.
+pub fn trusts(model: &Model<'_>, inv: &mut Inventory) -> Vec<Edge> {
+    let mut edges = Vec::new();
+    let mut identities: BTreeMap<String, Identity> = BTreeMap::new();
+    let accounts = model.accounts();
+    for (r, raw) in model.roles.iter().zip(&model.details.role_detail_list) {
+        let Some(doc) = &raw.assume_role_policy_document else {
+            continue;
+        };
+        let record = format!("{}/AssumeRolePolicyDocument", r.record);
+        let denied: Vec<&Statement> = doc
+            .statements
+            .iter()
+            .filter(|s| s.effect == Effect::Deny && s.conditions.is_empty() && is_assume(s))
+            .collect();
+        let blocked = |principal_arn: &str, account: &str| {
+            denied.iter().any(|s| {
+                s.principals.as_ref().is_some_and(|p| {
+                    !s.not_principal
+                        && (p.anyone
+                            || p.aws.iter().any(|a| {
+                                a == principal_arn
+                                    || a == account
+                                    || *a == Arn::account_root("aws", account)
+                            }))
+                })
+            })
+        };
+        for s in doc
+            .statements
+            .iter()
+            .filter(|s| s.effect == Effect::Allow && is_assume(s))
+        {
+            let Some(p) = &s.principals else { continue };
+            let conds = conditions::to_conditions(&s.conditions);
+            let mut push = |principal: String, extra: Vec<Condition>| {
+                let mut c = conds.clone();
+                c.extend(extra);
+                c.sort();
+                c.dedup();
+                edges.push(Edge {
+                    role: r.arn.to_string(),
+                    principal,
+                    conditions: c,
+                    record: record.clone(),
+                });
+            };
+            if s.not_principal {
+                model_warning(model, inv, &record, format!(
+                    "role {}'s trust policy allows everyone except a NotPrincipal list: treated as anyone", r.name
+                ));
+            }
+            if p.anyone || s.not_principal {
+                identities.entry("aws:anyone".into()).or_insert_with(|| {
+                    external(
+                        "aws:anyone".into(),
+                        "any AWS principal (Principal: *)".into(),
+                        IdentityKind::Workload,
+                        None,
+                        model,
+                        &record,
+                    )
+                });
+                push("aws:anyone".into(), Vec::new());
+            }
+            for svc in &p.service {
+                let id = format!("service:{svc}");
+                identities.entry(id.clone()).or_insert_with(|| {
+                    external(
+                        id.clone(),
+                        id.clone(),
+                        IdentityKind::Workload,
+                        Some("aws"),
+                        model,
+                        &record,
+                    )
+                });
+                push(id, Vec::new());
+            }
+            for fed in &p.federated {
+                let id = format!("federated:{fed}");
+                identities.entry(id.clone()).or_insert_with(|| {
+                    external(
+                        id.clone(),
+                        id.clone(),
+                        IdentityKind::Workload,
+                        None,
+                        model,
+                        &record,
+                    )
+                });
+                push(id, Vec::new());
+            }
+            for other in &p.other {
+                inv.diagnostics.push(Diagnostic::info(
+                    model.provenance(&record),
+                    format!("role {}'s trust names principal `{other}`, a type residue does not model; skipped", r.name),
+                ));
+            }
+            for aws in &p.aws {
+                let root = if aws.len() == 12 && aws.bytes().all(|b| b.is_ascii_digit()) {
+                    Arn::account_root(&r.partition, aws)
+                } else {
+                    aws.clone()
+                };
+                let Ok(arn) = Arn::parse(&root) else {
+                    inv.diagnostics.push(Diagnostic::info(
+                        model.provenance(&record),
+                        format!("role {}'s trust names `{aws}`, not an ARN (a deleted principal's unique id?); skipped", r.name),
+                    ));
+                    continue;
+                };
+                if blocked(&root, &arn.account) {
+                    continue;
+                }
+                let in_export = accounts.contains(arn.account.as_str());
+                if arn.resource == "root" {
+                    if !in_export {
+                        identities.entry(root.clone()).or_insert_with(|| {
+                            external(
+                                root.clone(),
+                                format!("AWS account {} (not in this export)", arn.account),
+                                IdentityKind::Workload,
+                                None,
+                                model,
+                                &record,
+                            )
+                        });
+                        push(root.clone(), Vec::new());
+                        continue;
+                    }
+                    for q in model.users.iter().chain(&model.roles) {
+                        if q.account != arn.account || q.arn == r.arn || blocked(q.arn, &q.account)
+                        {
+                            continue;
+                        }
+                        if let Decision::Allow(c) = model.layers(q).decide("sts:assumerole", r.arn)
+                        {
+                            push(q.arn.to_string(), conditions::to_conditions(&c));
+                        }
+                    }
+                    continue;
+                }
+                // An STS session ARN (`assumed-role/NAME/session`) stands for its role.
+                let session_role = arn.assumed_role_name().and_then(|name| {
+                    model
+                        .roles
+                        .iter()
+                        .find(|q| q.name == name && q.account == arn.account)
+                });
+                let named = model
+                    .user_by_arn(&root)
+                    .or_else(|| model.role_by_arn(&root))
+                    .or(session_role);
+                match named {
+                    Some(q) => {
+                        let decision = model.layers(q).decide("sts:assumerole", r.arn);
+                        let cross = q.account != r.account;
+                        match decision {
+                            Decision::ExplicitDeny => {}
+                            Decision::Allow(c) => push(q.arn.to_string(), conditions::to_conditions(&c)),
+                            Decision::ImplicitDeny if !cross => push(q.arn.to_string(), Vec::new()),
+                            Decision::ImplicitDeny => {}
+                        }
+                    }
+                    None if in_export => inv.diagnostics.push(Diagnostic::info(
+                        model.provenance(&record),
+                        format!("role {}'s trust names {root}, which is not in the export (deleted?); skipped", r.name),
+                    )),
+                    None => {
+                        identities.entry(root.clone()).or_insert_with(|| {
+                            external(root.clone(), format!("{root} (not in this export)"), IdentityKind::Workload, None, model, &record)
+                        });
+                        push(root.clone(), Vec::new());
+                    }
+                }
+            }
+        }
+    }
+    inv.identities.extend(identities.into_values());
+    edges
+}
+
+fn model_warning(model: &Model<'_>, inv: &mut Inventory, record: &str, message: String) {
+    inv.diagnostics
+        .push(Diagnostic::warning(model.provenance(record), message));
+}
+
+/// Is the role JIT-eligible by residue.yaml's `jit.eligible_roles` tags or names?
+fn marked_eligible(
+    settings: &ConnectorSettings,
+    r: &Principal<'_>,
+    tags: &BTreeMap<String, String>,
+) -> bool {
+    settings
+        .eligible_role_tags
+        .iter()
+        .any(|(k, v)| tags.get(k) == Some(v))
+        || settings
+            .eligible_role_names
+            .iter()
+            .any(|glob| Pattern::new(glob).matches(r.name))
+}
+
+/// Does `broker` (an ARN from `jit.brokers`, a role, user or STS session ARN) name `principal`?
+fn is_broker(settings: &ConnectorSettings, model: &Model<'_>, principal: &str) -> bool {
+    settings.jit_brokers.iter().any(|b| {
+        if b == principal {
+            return true;
+        }
+        // An STS session ARN of a broker role names the role by name.
+        match Arn::parse(b) {
+            Ok(a) => a.assumed_role_name().is_some_and(|name| {
+                model
+                    .role_by_arn(principal)
+                    .is_some_and(|r| r.name == name && r.account == a.account)
+            }),
+            Err(_) => false,
+        }
+    })
+}
+
+/// Applies JIT eligibility and pushes the trusts.
+///
+/// A role is JIT-eligible when residue.yaml marks it by tag or name, or (with
+/// `assumable_by_brokers`) when a broker may assume it. The trust from a broker to a
+/// JIT-eligible role is not standing for anyone: it becomes eligible assignments of the
+/// principals the broker serves — the users and identities allowed to assume the broker
+/// role; or, when the broker is not a role of the export or only services may assume it,
+/// every user of the role's account. Other trusts to a JIT-eligible role stay standing
+/// (that is SP002's "standing privilege behind JIT").
+pub fn apply_jit(
+    model: &Model<'_>,
+    settings: &ConnectorSettings,
+    edges: Vec<Edge>,
+    inv: &mut Inventory,
+) {
+    let tags_of = |arn: &str| -> BTreeMap<String, String> {
+        model
+            .details
+            .role_detail_list
+            .iter()
+            .find(|r| r.arn == arn)
+            .map(|r| {
+                r.tags
+                    .iter()
+                    .map(|t| (t.key.clone(), t.value.clone()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let eligible: BTreeSet<String> = model
+        .roles
+        .iter()
+        .filter(|r| {
+            marked_eligible(settings, r, &tags_of(r.arn))
+                || (settings.eligible_if_broker_can_assume
+                    && edges
+                        .iter()
+                        .any(|e| e.role == r.arn && is_broker(settings, model, &e.principal)))
+        })
+        .map(|r| r.arn.to_string())
+        .collect();
+    let mut eligible_assignments: BTreeMap<(String, String), String> = BTreeMap::new();
+    for e in &edges {
+        if !(eligible.contains(&e.role) && is_broker(settings, model, &e.principal)) {
+            continue;
+        }
+        let Some(role) = model.role_by_arn(&e.role) else {
+            continue;
+        };
+        let served = served_by(model, &edges, &e.principal, &role.account);
+        inv.diagnostics.push(Diagnostic::info(
+            model.provenance(&e.record),
+            format!(
+                "role {} is JIT-eligible and broker {} may assume it: modelled as eligibility for {} principal(s), not as a standing trust",
+                role.name,
+                e.principal,
+                served.len()
+            ),
+        ));
+        for s in served {
+            eligible_assignments
+                .entry((s, e.role.clone()))
+                .or_insert_with(|| e.record.clone());
+        }
+    }
+    for ((subject, role), record) in eligible_assignments {
+        inv.assignments.push(Assignment {
+            subject,
+            role,
+            kind: AssignmentKind::Eligible,
+            window: Window::UNBOUNDED,
+            last_used: None,
+            provenance: model.provenance(&record),
+        });
+    }
+    for e in edges {
+        if eligible.contains(&e.role) && is_broker(settings, model, &e.principal) {
+            continue;
+        }
+        inv.trusts.push(Trust {
+            role: e.role,
+            principal: e.principal,
+            conditions: e.conditions,
+            provenance: model.provenance(&e.record),
+        });
+    }
+}
+
+/// The identities a broker serves (see [`apply_jit`]).
+fn served_by(model: &Model<'_>, edges: &[Edge], broker: &str, account: &str) -> Vec<String> {
+    let is_role = model.role_by_arn(broker).is_some();
+    let mut served: BTreeSet<String> = BTreeSet::new();
+    if is_role {
+        for e in edges.iter().filter(|e| e.role == broker) {
+            let user = model.user_by_arn(&e.principal).is_some();
+            let person_like = user
+                || !(e.principal.starts_with("service:")
+                    || model.role_by_arn(&e.principal).is_some());
+            if person_like && model.role_by_arn(&e.principal).is_none() {
+                served.insert(e.principal.clone());
+            }
+        }
+    }
+    if served.is_empty() {
+        served = model
+            .users
+            .iter()
+            .filter(|u| u.account == account && u.kind == PrincipalKind::User && u.arn != broker)
+            .map(|u| u.arn.to_string())
+            .collect();
+    }
+    served.into_iter().collect()
+}
