@@ -13,6 +13,10 @@ if ! command -v chromium >/dev/null 2>&1; then
     echo "warning: chromium is missing and installing it needs root (apt-get install -y chromium); the HTML report tests will fail" >&2
   fi
 fi
+# The live AWS tests (tests/integration/live_aws.rs) start moto's IAM server.
+if ! python3 -c "import moto, moto.server" >/dev/null 2>&1; then
+  python3 -m pip install --quiet 'moto[server]==5.2.1'
+fi
 cargo test --all-targets
 # Doc examples are compiled and run too.
 cargo test --doc

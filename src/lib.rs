@@ -6,6 +6,7 @@
 //! See DESIGN.md in the shared folder and README.md for the whole picture.
 
 pub mod cli;
+pub mod collect;
 pub mod config;
 pub mod connectors;
 pub mod finding;

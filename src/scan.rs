@@ -3,6 +3,7 @@
 //! This is the library's front door; the CLI adds only argument parsing, the clock, progress
 //! display and file output.
 
+use crate::collect::manifest;
 use crate::config::{Config, ConfigErrors, SourceSpec};
 use crate::connectors::{self, ConnectorError, ConnectorSettings, SourceFormat};
 use crate::finding::Finding;
@@ -94,10 +95,11 @@ pub fn resolve_sources(
                 name: None,
                 line: None,
                 cluster: None,
+                live: None,
             })
             .collect()
     } else {
-        config.sources.clone()
+        expand_snapshots(&config.sources)?
     };
     if specs.is_empty() {
         return Err(ScanError::Usage(format!(
@@ -166,7 +168,97 @@ pub fn resolve_sources(
     if !refused.is_empty() {
         return Err(ScanError::Sources(refused));
     }
+    resolved.gaps.extend(snapshot_gaps(&resolved.sources)?);
     Ok(resolved)
+}
+
+/// Replaces each `live:` source by the files of its snapshot, as its manifest lists them
+/// (the snapshot is written by [`collect_live_sources`] before the scan resolves).
+fn expand_snapshots(sources: &[SourceSpec]) -> Result<Vec<SourceSpec>, ScanError> {
+    let mut out = Vec::new();
+    for spec in sources {
+        if spec.live.is_none() {
+            out.push(spec.clone());
+            continue;
+        }
+        let manifest_display = manifest::join_display(&spec.display, manifest::MANIFEST_FILE);
+        let Some(m) = manifest::read(&spec.path, &manifest_display)? else {
+            return Err(ScanError::Source(ConnectorError::Io {
+                file: manifest_display,
+                message: "no snapshot manifest: the live source has not been collected".into(),
+            }));
+        };
+        out.extend(manifest::snapshot_sources(
+            &spec.path,
+            &spec.display,
+            &m,
+            spec.name.as_deref(),
+            spec.line,
+        )?);
+    }
+    Ok(out)
+}
+
+/// The coverage gaps of the snapshots the sources come from: a `manifest.json` written by a
+/// live collection beside a source lists the API calls that failed.
+fn snapshot_gaps(sources: &[ResolvedSource]) -> Result<Vec<CoverageGap>, ScanError> {
+    let mut dirs = std::collections::BTreeMap::new();
+    for s in sources {
+        let dir = s.spec.path.parent().unwrap_or(Path::new(""));
+        let display = Path::new(&s.spec.display)
+            .parent()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+        dirs.entry(dir.to_path_buf()).or_insert(display);
+    }
+    let mut gaps = Vec::new();
+    for (dir, display) in dirs {
+        let shown = manifest::join_display(&display, manifest::MANIFEST_FILE);
+        if let Some(m) = manifest::read(&dir, &shown)? {
+            gaps.extend(m.gaps(&shown));
+        }
+    }
+    Ok(gaps)
+}
+
+/// Collects every `live:` source into its snapshot directory. A call that fails is recorded
+/// in the snapshot's manifest (and so becomes a coverage gap); only a snapshot that cannot be
+/// written stops the scan. `now` is recorded as the collection time.
+#[cfg(feature = "live-aws")]
+pub fn collect_live_sources(
+    config: &Config,
+    now: Timestamp,
+    progress: &dyn Progress,
+) -> Result<(), ScanError> {
+    for spec in &config.sources {
+        let Some(live) = &spec.live else { continue };
+        let options = crate::collect::aws::Options {
+            profile: live.profile.clone(),
+            region: live.region.clone(),
+            endpoint_url: live.endpoint_url.clone(),
+            ..Default::default()
+        };
+        progress.note(&format!("collecting AWS IAM into {}", spec.display));
+        crate::collect::aws::collect(&options, &spec.path, &spec.display, now, progress).map_err(
+            |e| {
+                ScanError::Source(ConnectorError::Io {
+                    file: spec.display.clone(),
+                    message: e.to_string(),
+                })
+            },
+        )?;
+    }
+    Ok(())
+}
+
+/// Without live collection, residue.yaml cannot name a live source: nothing to collect.
+#[cfg(not(feature = "live-aws"))]
+pub fn collect_live_sources(
+    _config: &Config,
+    _now: Timestamp,
+    _progress: &dyn Progress,
+) -> Result<(), ScanError> {
+    Ok(())
 }
 
 /// Files under `dir`, sorted, recursively. Symbolic links are followed, but a directory
@@ -323,6 +415,7 @@ pub fn scan(
         }
         None => Vec::new(),
     };
+    collect_live_sources(config, now, progress)?;
     progress.phase("recognising sources");
     let resolved = resolve_sources(config, progress)?;
     progress.phase("reading sources");

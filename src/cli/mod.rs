@@ -6,6 +6,8 @@
 //! `--fail-on` (or new ones, for a gate); 2 usage, configuration or input error; 3 the
 //! audit is incomplete and `--allow-partial` was not given.
 
+#[cfg(feature = "live-aws")]
+mod collect;
 mod graph;
 mod inventory;
 mod progress;
@@ -47,6 +49,12 @@ enum Command {
     Inventory(inventory::InventoryArgs),
     /// Draw one identity's reach as DOT, Mermaid or JSON.
     Graph(graph::GraphArgs),
+    /// Collect access data live from a cloud API into a snapshot directory to scan.
+    #[cfg(feature = "live-aws")]
+    Collect {
+        #[command(subcommand)]
+        command: collect::CollectCommand,
+    },
     /// List or explain the rules.
     Rules {
         #[command(subcommand)]
@@ -67,6 +75,8 @@ pub fn main() -> ExitCode {
         Command::Scan(args) => scan::run(args),
         Command::Inventory(args) => inventory::run(args),
         Command::Graph(args) => graph::run(args),
+        #[cfg(feature = "live-aws")]
+        Command::Collect { command } => collect::run(command),
         Command::Rules { command } => rules::run(command),
     };
     ExitCode::from(code)
@@ -137,6 +147,7 @@ fn configuration(config_file: Option<&Path>, paths: &[PathBuf]) -> Result<Config
                 name: None,
                 line: None,
                 cluster: None,
+                live: None,
             })
             .collect();
     }

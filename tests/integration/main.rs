@@ -5,6 +5,8 @@ mod support;
 mod aws_trail;
 mod cli;
 mod hardening;
+#[cfg(feature = "live-aws")]
+mod live_aws;
 mod html;
 mod inventory;
 mod sample_org;
