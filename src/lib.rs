@@ -11,6 +11,7 @@ pub mod config;
 pub mod connectors;
 pub mod finding;
 pub mod gate;
+pub mod generate;
 pub mod graph;
 pub mod inventory;
 pub mod model;

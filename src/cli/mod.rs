@@ -8,6 +8,7 @@
 
 #[cfg(feature = "live-aws")]
 mod collect;
+mod generate;
 mod graph;
 mod inventory;
 mod progress;
@@ -60,6 +61,9 @@ enum Command {
         #[command(subcommand)]
         command: rules::RulesCommand,
     },
+    /// Write a synthetic organisation for benchmarks (docs/performance.md).
+    #[command(hide = true)]
+    Generate(generate::GenerateArgs),
 }
 
 /// Entry point of the `residue` binary.
@@ -78,6 +82,7 @@ pub fn main() -> ExitCode {
         #[cfg(feature = "live-aws")]
         Command::Collect { command } => collect::run(command),
         Command::Rules { command } => rules::run(command),
+        Command::Generate(args) => generate::run(args),
     };
     ExitCode::from(code)
 }
