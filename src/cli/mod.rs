@@ -8,6 +8,8 @@
 
 #[cfg(feature = "live-aws")]
 mod collect;
+mod diff;
+mod gate;
 mod generate;
 mod graph;
 mod inventory;
@@ -46,6 +48,10 @@ struct Cli {
 enum Command {
     /// Scan exported access data and report residual privilege.
     Scan(scan::ScanArgs),
+    /// Scan and compare with a baseline report; fail on findings new since the baseline.
+    Gate(gate::GateArgs),
+    /// Compare two JSON reports: new and fixed findings, standing admins, escalations, stale secrets.
+    Diff(diff::DiffArgs),
     /// Inventory every privilege with its path, last use and a JIT recommendation.
     Inventory(inventory::InventoryArgs),
     /// Draw one identity's reach as DOT, Mermaid or JSON.
@@ -77,6 +83,8 @@ pub fn main() -> ExitCode {
     };
     let code = match cli.command {
         Command::Scan(args) => scan::run(args),
+        Command::Gate(args) => gate::run(args),
+        Command::Diff(args) => diff::run(args),
         Command::Inventory(args) => inventory::run(args),
         Command::Graph(args) => graph::run(args),
         #[cfg(feature = "live-aws")]

@@ -8,6 +8,7 @@ pub mod aws;
 mod error;
 pub mod generic;
 mod settings;
+pub mod terraform;
 
 pub use error::ConnectorError;
 pub use settings::ConnectorSettings;
@@ -32,16 +33,19 @@ pub enum SourceFormat {
     AwsCloudTrail,
     /// `aws iam get-account-authorization-details` output (JSON).
     AwsAuthorizationDetails,
+    /// A Terraform plan in JSON (`terraform show -json plan.out`): the proposed state.
+    TerraformPlan,
 }
 
 impl SourceFormat {
-    pub const ALL: [SourceFormat; 6] = [
+    pub const ALL: [SourceFormat; 7] = [
         SourceFormat::GenericInventory,
         SourceFormat::GrantLogJsonl,
         SourceFormat::GrantLogCsv,
         SourceFormat::AwsCredentialReport,
         SourceFormat::AwsCloudTrail,
         SourceFormat::AwsAuthorizationDetails,
+        SourceFormat::TerraformPlan,
     ];
 
     /// The name used in residue.yaml and on the command line.
@@ -53,6 +57,7 @@ impl SourceFormat {
             SourceFormat::AwsCredentialReport => "aws-credential-report",
             SourceFormat::AwsCloudTrail => "aws-cloudtrail",
             SourceFormat::AwsAuthorizationDetails => "aws-authorization-details",
+            SourceFormat::TerraformPlan => "terraform-plan",
         }
     }
 
@@ -69,6 +74,7 @@ impl SourceFormat {
             SourceFormat::AwsCredentialReport => "an AWS IAM credential report",
             SourceFormat::AwsCloudTrail => "AWS CloudTrail records",
             SourceFormat::AwsAuthorizationDetails => "AWS IAM authorization details",
+            SourceFormat::TerraformPlan => "a Terraform plan (terraform show -json)",
         }
     }
 
@@ -81,6 +87,7 @@ impl SourceFormat {
             SourceFormat::AwsCredentialReport => aws::credential_report::EXPECTED,
             SourceFormat::AwsCloudTrail => aws::cloudtrail::EXPECTED,
             SourceFormat::AwsAuthorizationDetails => aws::authz::EXPECTED,
+            SourceFormat::TerraformPlan => terraform::EXPECTED,
         }
     }
 }
@@ -123,6 +130,9 @@ pub fn detect(path: &Path, display: &str) -> Result<Option<SourceFormat>, Connec
     }
     if aws::authz::sniff(text) {
         return Ok(Some(SourceFormat::AwsAuthorizationDetails));
+    }
+    if terraform::sniff(text) {
+        return Ok(Some(SourceFormat::TerraformPlan));
     }
     if aws::credential_report::sniff(text) {
         return Ok(Some(SourceFormat::AwsCredentialReport));
@@ -174,6 +184,15 @@ pub fn load(
                 return Err(ConnectorError::empty(display, format.expected()));
             }
             aws::authz::load(&bytes, display, source_name, settings)
+        }
+        SourceFormat::TerraformPlan => {
+            let bytes = std::fs::read(path).map_err(|err| ConnectorError::io(display, &err))?;
+            if bytes.iter().all(u8::is_ascii_whitespace) {
+                return Err(ConnectorError::empty(display, format.expected()));
+            }
+            let text = generic::decode_utf8(&bytes, display)?;
+            let cluster = terraform::cluster_name(path, settings.cluster.as_deref());
+            terraform::parse_plan_str(text, source_name, display, &cluster)
         }
     }
 }

@@ -10,6 +10,7 @@
 //!     subject: "breakglass-*"       # `*` matches any run of characters
 //!     entitlement: "*"              # optional
 //!     reason: Break-glass accounts hold admin by design
+//!     approved_by: security-lead@acme.example
 //!     expires: 2026-12-31
 //! ```
 //! A suppressed finding stays visible in every report and never fails the run. An expired
@@ -36,7 +37,8 @@ pub enum Matcher {
 pub struct Suppression {
     pub matcher: Matcher,
     pub reason: String,
-    pub approved_by: Option<String>,
+    /// Who accepted the risk (required: an exception nobody approved is not an exception).
+    pub approved_by: String,
     /// Suppresses until this instant (a date means through the end of that day, UTC).
     pub expires: Timestamp,
     /// The expiry as written, for reports.
@@ -72,7 +74,7 @@ pub fn parse(text: &str, file: &str) -> Result<Vec<Suppression>, SuppressionErro
     let raw: RawFile = serde_yaml::from_str(text).map_err(|e| {
         let at = e.location().map(|l| format!(":{}", l.line())).unwrap_or_default();
         SuppressionErrors(vec![format!(
-            "{file}{at}: not a valid suppressions file: {e}; expected `suppressions:` with a list of entries (fingerprint or rule + subject, reason, expires)"
+            "{file}{at}: not a valid suppressions file: {e}; expected `suppressions:` with a list of entries (fingerprint or rule + subject, reason, approved_by, expires)"
         )])
     })?;
     let lines = LineIndex::new(text);
@@ -110,6 +112,12 @@ pub fn parse(text: &str, file: &str) -> Result<Vec<Suppression>, SuppressionErro
             errors.push(format!("{at}: a suppression needs a `reason`"));
             continue;
         };
+        let Some(approved_by) = e.approved_by.filter(|a| !a.trim().is_empty()) else {
+            errors.push(format!(
+                "{at}: a suppression needs `approved_by` (who accepted the risk)"
+            ));
+            continue;
+        };
         let Some(expires_text) = e.expires else {
             errors.push(format!(
                 "{at}: a suppression needs an `expires` date (suppressions never last forever)"
@@ -126,7 +134,7 @@ pub fn parse(text: &str, file: &str) -> Result<Vec<Suppression>, SuppressionErro
         out.push(Suppression {
             matcher,
             reason,
-            approved_by: e.approved_by,
+            approved_by,
             expires,
             expires_text,
             file: file.to_string(),
@@ -222,7 +230,7 @@ pub fn apply(
             suppressed.push(SuppressedFinding {
                 finding: f.clone(),
                 reason: s.reason.clone(),
-                approved_by: s.approved_by.clone(),
+                approved_by: Some(s.approved_by.clone()),
                 expires: s.expires_text.clone(),
             });
             taken = true;
@@ -294,10 +302,12 @@ suppressions:
   - rule: SP001
     subject: \"bg-*\"
     reason: break glass by design
+    approved_by: ciso
     expires: 2026-01-01
   - rule: SP002
     subject: nobody
     reason: stale
+    approved_by: ciso
     expires: 2030-01-01
 ";
         let s = parse(text, "suppressions.yaml").unwrap();
@@ -324,7 +334,7 @@ suppressions:
         );
         assert!(notes[0].contains("reported again: SP001 bg-1"));
         assert!(
-            notes[1].starts_with("suppressions.yaml:10: suppression matches no finding"),
+            notes[1].starts_with("suppressions.yaml:11: suppression matches no finding"),
             "{notes:?}"
         );
     }
@@ -332,7 +342,7 @@ suppressions:
     #[test]
     fn date_expiry_lasts_through_the_day() {
         let s = &parse(
-            "suppressions:\n  - fingerprint: fp\n    reason: r\n    expires: 2026-06-01\n",
+            "suppressions:\n  - fingerprint: fp\n    reason: r\n    approved_by: a\n    expires: 2026-06-01\n",
             "s.yaml",
         )
         .unwrap()[0];
@@ -347,24 +357,32 @@ suppressions:
         let text = "\
 suppressions:
   - fingerprint: fp
+    approved_by: a
     expires: 2026-01-01
   - rule: NOPE
     subject: x
     reason: r
+    approved_by: a
     expires: 2026-01-01
   - subject: x
     reason: r
+    approved_by: a
     expires: 2026-01-01
   - fingerprint: fp
     reason: r
+    approved_by: a
     expires: someday
+  - fingerprint: fp
+    reason: r
+    expires: 2026-01-01
 ";
         let e = parse(text, "s.yaml").unwrap_err();
-        assert_eq!(e.0.len(), 4, "{e}");
+        assert_eq!(e.0.len(), 5, "{e}");
         assert!(e.0[0].starts_with("s.yaml:2: a suppression needs a `reason`"));
-        assert!(e.0[1].starts_with("s.yaml:4: unknown rule id `NOPE`"));
-        assert!(e.0[2].starts_with("s.yaml:8: a suppression names either"));
-        assert!(e.0[3].contains("s.yaml:11: expires: `someday` is not a timestamp"));
+        assert!(e.0[1].starts_with("s.yaml:5: unknown rule id `NOPE`"));
+        assert!(e.0[2].starts_with("s.yaml:10: a suppression names either"));
+        assert!(e.0[3].contains("s.yaml:14: expires: `someday` is not a timestamp"));
+        assert!(e.0[4].starts_with("s.yaml:18: a suppression needs `approved_by`"));
         let unknown = parse(
             "suppressions:\n  - fingerprint: fp\n    color: red\n",
             "s.yaml",

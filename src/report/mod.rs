@@ -8,6 +8,7 @@ pub mod escape;
 pub mod html;
 pub mod json;
 pub mod markdown;
+pub mod sarif;
 pub mod terminal;
 
 use crate::config::AuditPolicy;
@@ -23,14 +24,16 @@ pub enum ReportFormat {
     Json,
     Csv,
     Markdown,
+    Sarif,
     Html,
 }
 
 impl ReportFormat {
-    pub const ALL: [ReportFormat; 4] = [
+    pub const ALL: [ReportFormat; 5] = [
         ReportFormat::Json,
         ReportFormat::Csv,
         ReportFormat::Markdown,
+        ReportFormat::Sarif,
         ReportFormat::Html,
     ];
 
@@ -39,6 +42,7 @@ impl ReportFormat {
             ReportFormat::Json => "json",
             ReportFormat::Csv => "csv",
             ReportFormat::Markdown => "md",
+            ReportFormat::Sarif => "sarif",
             ReportFormat::Html => "html",
         }
     }
@@ -67,6 +71,7 @@ impl ReportFormat {
             ReportFormat::Json => "report.json",
             ReportFormat::Csv => "report.csv",
             ReportFormat::Markdown => "report.md",
+            ReportFormat::Sarif => "report.sarif",
             ReportFormat::Html => "report.html",
         }
     }
@@ -76,6 +81,7 @@ impl ReportFormat {
             ReportFormat::Json => json::render(report),
             ReportFormat::Csv => csv::render(report),
             ReportFormat::Markdown => markdown::render(report),
+            ReportFormat::Sarif => sarif::render(report),
             ReportFormat::Html => html::render(report),
         }
     }

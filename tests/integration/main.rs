@@ -4,6 +4,7 @@ mod support;
 
 mod aws_trail;
 mod cli;
+mod gate;
 mod hardening;
 #[cfg(feature = "live-aws")]
 mod live_aws;
