@@ -7,6 +7,7 @@
 pub mod aws;
 mod error;
 pub mod generic;
+pub mod k8s;
 mod settings;
 pub mod terraform;
 
@@ -35,10 +36,12 @@ pub enum SourceFormat {
     AwsAuthorizationDetails,
     /// A Terraform plan in JSON (`terraform show -json plan.out`): the proposed state.
     TerraformPlan,
+    /// Kubernetes RBAC objects, service accounts and token Secrets (a file or a directory).
+    Kubernetes,
 }
 
 impl SourceFormat {
-    pub const ALL: [SourceFormat; 7] = [
+    pub const ALL: [SourceFormat; 8] = [
         SourceFormat::GenericInventory,
         SourceFormat::GrantLogJsonl,
         SourceFormat::GrantLogCsv,
@@ -46,6 +49,7 @@ impl SourceFormat {
         SourceFormat::AwsCloudTrail,
         SourceFormat::AwsAuthorizationDetails,
         SourceFormat::TerraformPlan,
+        SourceFormat::Kubernetes,
     ];
 
     /// The name used in residue.yaml and on the command line.
@@ -58,6 +62,7 @@ impl SourceFormat {
             SourceFormat::AwsCloudTrail => "aws-cloudtrail",
             SourceFormat::AwsAuthorizationDetails => "aws-authorization-details",
             SourceFormat::TerraformPlan => "terraform-plan",
+            SourceFormat::Kubernetes => "kubernetes",
         }
     }
 
@@ -75,6 +80,7 @@ impl SourceFormat {
             SourceFormat::AwsCloudTrail => "AWS CloudTrail records",
             SourceFormat::AwsAuthorizationDetails => "AWS IAM authorization details",
             SourceFormat::TerraformPlan => "a Terraform plan (terraform show -json)",
+            SourceFormat::Kubernetes => "Kubernetes RBAC objects (YAML or JSON)",
         }
     }
 
@@ -88,6 +94,7 @@ impl SourceFormat {
             SourceFormat::AwsCloudTrail => aws::cloudtrail::EXPECTED,
             SourceFormat::AwsAuthorizationDetails => aws::authz::EXPECTED,
             SourceFormat::TerraformPlan => terraform::EXPECTED,
+            SourceFormat::Kubernetes => k8s::EXPECTED,
         }
     }
 }
@@ -104,6 +111,10 @@ const DETECT_PREFIX_BYTES: u64 = 64 * 1024;
 /// Recognises a file's format by its content (reads at most the first 64 KiB): `Ok(None)`
 /// if unrecognised. An empty file, an unreadable one, or one that is not UTF-8 is an error.
 pub fn detect(path: &Path, display: &str) -> Result<Option<SourceFormat>, ConnectorError> {
+    if path.is_dir() && k8s::sniff_dir(path) {
+        // Kubernetes manifests are often kept as a directory tree.
+        return Ok(Some(SourceFormat::Kubernetes));
+    }
     let mut prefix = Vec::new();
     File::open(path)
         .and_then(|file| file.take(DETECT_PREFIX_BYTES).read_to_end(&mut prefix))
@@ -140,7 +151,10 @@ pub fn detect(path: &Path, display: &str) -> Result<Option<SourceFormat>, Connec
     if aws::cloudtrail::sniff(text) {
         return Ok(Some(SourceFormat::AwsCloudTrail));
     }
-    Ok(generic::sniff(text, complete))
+    if let Some(format) = generic::sniff(text, complete) {
+        return Ok(Some(format));
+    }
+    Ok(k8s::sniff(text).then_some(SourceFormat::Kubernetes))
 }
 
 /// Reads one source file into an [`Inventory`] (not finalized).
@@ -194,6 +208,7 @@ pub fn load(
             let cluster = terraform::cluster_name(path, settings.cluster.as_deref());
             terraform::parse_plan_str(text, source_name, display, &cluster)
         }
+        SourceFormat::Kubernetes => k8s::load(path, display, source_name, settings),
     }
 }
 

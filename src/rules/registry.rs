@@ -38,10 +38,12 @@ fn entries() -> Vec<((&'static str, &'static str), &'static dyn Rule)> {
         (catalog!("rules/sc/SC001-secret-not-rotated.yaml"), &sc::sc001_secret_not_rotated::SecretNotRotated),
         (catalog!("rules/sc/SC002-secret-unused.yaml"), &sc::sc002_secret_unused::SecretUnused),
         (catalog!("rules/sc/SC003-credential-outlived-elevation.yaml"), &sc::sc003_credential_outlived_elevation::CredentialOutlivedElevation),
+        (catalog!("rules/sc/SC004-legacy-service-account-token.yaml"), &sc::sc004_legacy_service_account_token::LegacyServiceAccountToken),
         (catalog!("rules/sp/SP001-standing-admin.yaml"), &sp::sp001_standing_admin::StandingAdmin),
         (catalog!("rules/sp/SP002-standing-behind-jit.yaml"), &sp::sp002_standing_behind_jit::StandingBehindJit),
         (catalog!("rules/sp/SP003-dormant-standing-privilege.yaml"), &sp::sp003_dormant_standing_privilege::DormantStandingPrivilege),
         (catalog!("rules/sp/SP004-escalation-to-admin.yaml"), &sp::sp004_escalation_to_admin::EscalationToAdmin),
+        (catalog!("rules/sp/SP005-non-human-standing-write.yaml"), &sp::sp005_non_human_standing_write::NonHumanStandingWrite),
     ]
 }
 

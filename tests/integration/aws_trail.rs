@@ -63,7 +63,11 @@ fn the_story_reports_each_planted_case_and_no_near_miss() {
         ("RV001".into(), acct("user/erik"), Some(readonly.clone())),
         ("RV003".into(), acct("user/erik"), Some(readonly.clone())),
         // A detach CloudTrail logged; the policy is still attached.
-        ("RV003".into(), acct("user/svc-legacy-backup"), Some(s3)),
+        (
+            "RV003".into(),
+            acct("user/svc-legacy-backup"),
+            Some(s3.clone()),
+        ),
         // The key the broker issued for the billing export: never deleted, used after the window.
         (
             "RV002".into(),
@@ -89,6 +93,8 @@ fn the_story_reports_each_planted_case_and_no_near_miss() {
         // The existing secret rules on credential-report data.
         ("SC001".into(), acct("user/svc-legacy-backup"), None),
         ("SC002".into(), acct("user/svc-legacy-backup"), None),
+        // SP005: a service account holding AmazonS3FullAccess as standing access.
+        ("SP005".into(), acct("user/svc-legacy-backup"), Some(s3)),
     ];
     expected.sort();
     assert_eq!(keys(&report), expected);

@@ -10,4 +10,5 @@ mod hardening;
 mod live_aws;
 mod html;
 mod inventory;
+mod k8s;
 mod sample_org;

@@ -3,6 +3,7 @@
 pub mod sc001_secret_not_rotated;
 pub mod sc002_secret_unused;
 pub mod sc003_credential_outlived_elevation;
+pub mod sc004_legacy_service_account_token;
 
 use crate::model::{Secret, SecretKind};
 

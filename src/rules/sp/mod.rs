@@ -5,6 +5,7 @@ pub mod sp001_standing_admin;
 pub mod sp002_standing_behind_jit;
 pub mod sp003_dormant_standing_privilege;
 pub mod sp004_escalation_to_admin;
+pub mod sp005_non_human_standing_write;
 
 use crate::graph::Path;
 use crate::model::PrivilegeLevel;
