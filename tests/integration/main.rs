@@ -2,6 +2,7 @@
 
 mod support;
 
+mod aws_authz;
 mod aws_trail;
 mod cli;
 mod gate;

@@ -41,6 +41,9 @@ pub struct Edge {
     pub role: String,
     pub principal: String,
     pub conditions: Vec<Condition>,
+    /// `aws:PrincipalTag/KEY` conditions of the trust statement (`StringEquals`/`StringLike`):
+    /// the tag key and the values that open the trust.
+    pub tag_gates: Vec<(String, Vec<String>)>,
     pub record: String,
 }
 
@@ -100,6 +103,20 @@ pub fn trusts(model: &Model<'_>, inv: &mut Inventory) -> Vec<Edge> {
         {
             let Some(p) = &s.principals else { continue };
             let conds = conditions::to_conditions(&s.conditions);
+            let tag_gates: Vec<(String, Vec<String>)> = s
+                .conditions
+                .iter()
+                .filter(|c| {
+                    c.operator.starts_with("StringEquals") || c.operator.starts_with("StringLike")
+                })
+                .filter_map(|c| {
+                    let key = c
+                        .key
+                        .get(..17)
+                        .filter(|k| k.eq_ignore_ascii_case("aws:PrincipalTag/"))?;
+                    Some((c.key[key.len()..].to_string(), c.values.clone()))
+                })
+                .collect();
             let mut push = |principal: String, extra: Vec<Condition>| {
                 let mut c = conds.clone();
                 c.extend(extra);
@@ -109,6 +126,7 @@ pub fn trusts(model: &Model<'_>, inv: &mut Inventory) -> Vec<Edge> {
                     role: r.arn.to_string(),
                     principal,
                     conditions: c,
+                    tag_gates: tag_gates.clone(),
                     record: record.clone(),
                 });
             };
@@ -289,12 +307,17 @@ fn is_broker(settings: &ConnectorSettings, model: &Model<'_>, principal: &str) -
 
 /// Applies JIT eligibility and pushes the trusts.
 ///
+/// A trust to a JIT-eligible role that requires a principal tag (`aws:PrincipalTag/KEY`, the
+/// tag a broker sets for the grant's window) is eligibility for a user who does not carry the
+/// tag now, and standing (lingering) access for one who does.
+///
 /// A role is JIT-eligible when residue.yaml marks it by tag or name, or (with
 /// `assumable_by_brokers`) when a broker may assume it. The trust from a broker to a
 /// JIT-eligible role is not standing for anyone: it becomes eligible assignments of the
 /// principals the broker serves — the users and identities allowed to assume the broker
 /// role; or, when the broker is not a role of the export or only services may assume it,
-/// every user of the role's account. Other trusts to a JIT-eligible role stay standing
+/// every human user of the role's account (users whose `residue:kind` tag names a non-human
+/// kind do not ask a broker for access). Other trusts to a JIT-eligible role stay standing
 /// (that is SP002's "standing privilege behind JIT").
 pub fn apply_jit(
     model: &Model<'_>,
@@ -329,6 +352,57 @@ pub fn apply_jit(
         .map(|r| r.arn.to_string())
         .collect();
     let mut eligible_assignments: BTreeMap<(String, String), String> = BTreeMap::new();
+    let mut gated: BTreeSet<usize> = BTreeSet::new();
+    for (i, e) in edges.iter().enumerate() {
+        if !eligible.contains(&e.role) || e.tag_gates.is_empty() {
+            continue;
+        }
+        let user = model
+            .details
+            .user_detail_list
+            .iter()
+            .find(|u| u.arn == e.principal);
+        let role_tags = model
+            .details
+            .role_detail_list
+            .iter()
+            .find(|r| r.arn == e.principal)
+            .map(|r| &r.tags);
+        let Some(tags) = user.map(|u| &u.tags).or(role_tags) else {
+            continue;
+        };
+        let carries = e.tag_gates.iter().all(|(key, values)| {
+            tags.iter()
+                .any(|t| t.key == *key && values.iter().any(|v| Pattern::new(v).matches(&t.value)))
+        });
+        if carries {
+            inv.diagnostics.push(Diagnostic::info(
+                model.provenance(&e.record),
+                format!(
+                    "{} carries the principal tag that opens JIT-eligible role {} now: the trust counts as standing",
+                    e.principal, e.role
+                ),
+            ));
+            continue;
+        }
+        gated.insert(i);
+        if user.is_none() {
+            // A role's sessions carry the tag only when a grant passes it as a session tag:
+            // that is the grant, not standing access.
+            inv.diagnostics.push(Diagnostic::info(
+                model.provenance(&e.record),
+                format!(
+                    "role {} lacks the principal tag that opens JIT-eligible role {}: not counted as a standing trust",
+                    e.principal, e.role
+                ),
+            ));
+            continue;
+        }
+        // The tag is what the broker grants: until it does, the user is only eligible.
+        eligible_assignments
+            .entry((e.principal.clone(), e.role.clone()))
+            .or_insert_with(|| e.record.clone());
+    }
     for e in &edges {
         if !(eligible.contains(&e.role) && is_broker(settings, model, &e.principal)) {
             continue;
@@ -362,8 +436,10 @@ pub fn apply_jit(
             provenance: model.provenance(&record),
         });
     }
-    for e in edges {
-        if eligible.contains(&e.role) && is_broker(settings, model, &e.principal) {
+    for (i, e) in edges.into_iter().enumerate() {
+        if gated.contains(&i)
+            || (eligible.contains(&e.role) && is_broker(settings, model, &e.principal))
+        {
             continue;
         }
         inv.trusts.push(Trust {
@@ -391,11 +467,21 @@ fn served_by(model: &Model<'_>, edges: &[Edge], broker: &str, account: &str) -> 
         }
     }
     if served.is_empty() {
+        // People ask a broker for access; service users (tagged `residue:kind`) do not.
         served = model
             .users
             .iter()
-            .filter(|u| u.account == account && u.kind == PrincipalKind::User && u.arn != broker)
-            .map(|u| u.arn.to_string())
+            .zip(&model.details.user_detail_list)
+            .filter(|(u, raw)| {
+                u.account == account
+                    && u.kind == PrincipalKind::User
+                    && u.arn != broker
+                    && !raw
+                        .tags
+                        .iter()
+                        .any(|t| t.key == "residue:kind" && t.value != "human")
+            })
+            .map(|(u, _)| u.arn.to_string())
             .collect();
     }
     served.into_iter().collect()

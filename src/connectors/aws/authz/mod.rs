@@ -99,6 +99,9 @@ pub struct Model<'a> {
     /// Managed policy ARN → index in `details.policies`.
     pub policies: HashMap<&'a str, usize>,
     pub diagnostics: Vec<Diagnostic>,
+    /// User ARN → index in `users`; role ARN → index in `roles`.
+    user_index: HashMap<&'a str, usize>,
+    role_index: HashMap<&'a str, usize>,
 }
 
 impl<'a> Model<'a> {
@@ -144,11 +147,11 @@ impl<'a> Model<'a> {
     }
 
     pub fn user_by_arn(&self, arn: &str) -> Option<&Principal<'a>> {
-        self.users.iter().find(|u| u.arn == arn)
+        self.user_index.get(arn).map(|&i| &self.users[i])
     }
 
     pub fn role_by_arn(&self, arn: &str) -> Option<&Principal<'a>> {
-        self.roles.iter().find(|r| r.arn == arn)
+        self.role_index.get(arn).map(|&i| &self.roles[i])
     }
 
     pub fn accounts(&self) -> BTreeSet<&str> {
@@ -470,6 +473,8 @@ pub fn build_model<'a>(
         });
     }
 
+    let user_index = users.iter().enumerate().map(|(i, u)| (u.arn, i)).collect();
+    let role_index = roles.iter().enumerate().map(|(i, r)| (r.arn, i)).collect();
     let mut model = Model {
         file,
         source,
@@ -479,6 +484,8 @@ pub fn build_model<'a>(
         roles,
         policies,
         diagnostics,
+        user_index,
+        role_index,
     };
     let levels = |m: &Model<'a>, ps: &[Principal<'a>]| -> Vec<Level> {
         ps.iter()

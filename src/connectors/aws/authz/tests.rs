@@ -794,3 +794,38 @@ fn bad_input_names_the_record() {
     );
     assert!(sniff(r#"{"UserDetailList": []}"#) && !sniff(r#"{"identities": []}"#));
 }
+
+#[test]
+fn a_principal_tag_trust_to_a_jit_role_is_eligibility_until_the_tag_is_set() {
+    let trust = json!([{"Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{ACCT}:root")},
+        "Action": "sts:AssumeRole", "Condition": {"StringEquals": {"aws:PrincipalTag/jit-role": "breakfix"}}}]);
+    let mut breakfix = role("breakfix", trust, &[ADMIN_ARN], vec![]);
+    breakfix["Tags"] = json!([{"Key": "jit", "Value": "true"}]);
+    let assume = || vec![json!([allow("sts:AssumeRole", &arn("role", "breakfix"))])];
+    let mut tagged = user("ola", &[], &[], assume());
+    tagged["Tags"] = json!([{"Key": "jit-role", "Value": "breakfix"}]);
+    let bytes = export(
+        vec![user("nia", &[], &[], assume()), tagged],
+        vec![],
+        vec![breakfix],
+        vec![admin_policy()],
+    );
+    let settings = ConnectorSettings {
+        eligible_role_tags: [("jit".to_string(), "true".to_string())].into(),
+        ..ConnectorSettings::default()
+    };
+    let inv = inventory_with(&bytes, &settings);
+    let eligible: Vec<&str> = inv
+        .assignments
+        .iter()
+        .filter(|a| a.kind == AssignmentKind::Eligible)
+        .map(|a| a.subject.as_str())
+        .collect();
+    assert_eq!(eligible, [arn("user", "nia")]);
+    // Ola still carries the tag: lingering standing access, conditional on the tag.
+    let f = run(&inv, "SP001");
+    assert_eq!(subjects(&f), [arn("user", "ola")]);
+    assert!(f[0].message.contains("principal-tag"), "{}", f[0].message);
+    // Without JIT settings both are plain (conditional) standing trusts.
+    assert_eq!(subjects(&run(&inventory(&bytes), "SP001")).len(), 2);
+}

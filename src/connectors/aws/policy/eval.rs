@@ -246,7 +246,9 @@ impl<'a> Layers<'a> {
                     for p in ps {
                         let service = p.text.split_once(':').map(|(s, _)| s).unwrap_or("");
                         let known = if p.has_wildcard() {
-                            service.contains(['*', '?']) || t.knows_service(service)
+                            !p.text.contains(':')
+                                || service.contains(['*', '?'])
+                                || t.knows_service(service)
                         } else {
                             t.level(&p.text).is_some()
                         };

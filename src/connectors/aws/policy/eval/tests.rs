@@ -338,6 +338,11 @@ fn unknown_actions_count_as_write_and_are_listed() {
     let lv = layers(&[&d]).level(&Pattern::new(ACCOUNT));
     assert_eq!(lv.privilege, Write);
     assert_eq!(lv.unknown, ["newservice:dothing"]);
+    let everything = stmt("Allow", r#""Action":["*","s3:*","*:Get*"],"Resource":"*""#);
+    assert!(layers(&[&everything])
+        .level(&Pattern::new(ACCOUNT))
+        .unknown
+        .is_empty());
 }
 
 #[test]
