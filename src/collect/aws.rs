@@ -171,7 +171,10 @@ pub fn collect(
         format: manifest::FORMAT.into(),
         version: manifest::VERSION,
         tool: Tool::default(),
-        collected_at: collected_at.to_string(),
+        // Whole seconds: the manifest says when, not how many nanoseconds.
+        collected_at: Timestamp::from_second(collected_at.as_second())
+            .unwrap_or(collected_at)
+            .to_string(),
         account: Account {
             id: details.account.or(account_from_report),
             aliases,
