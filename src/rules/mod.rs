@@ -21,9 +21,12 @@ pub use registry::{all_rules, find as find_rule, RegisteredRule};
 use crate::config::AuditPolicy;
 use crate::finding::{fingerprint, Evidence, Finding, GrantEvidence, Severity};
 use crate::graph::{Path, PermissionGraph, ReachMode, Reached};
-use crate::model::{Grant, IdentityKind, Inventory, Provenance, Timestamp};
+use crate::model::{
+    Assignment, ChangeEvent, ChangeKind, Grant, IdentityKind, Inventory, Membership, Provenance,
+    Timestamp,
+};
 use rayon::prelude::*;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// One rule's evaluator.
 pub trait Rule: Send + Sync {
@@ -39,6 +42,78 @@ pub struct Subject<'a> {
     pub policy: &'a AuditPolicy,
     pub now: Timestamp,
     reach: ReachIndex,
+    lookups: Lookups<'a>,
+}
+
+/// Positions of records by the keys rules look them up by, built once so that a rule asks
+/// "the grants of alice for prod-admin" without scanning every grant. Each list keeps the
+/// records' order in the inventory (or grant list), so answers come in the same order a
+/// scan would give them.
+#[derive(Default)]
+struct Lookups<'a> {
+    grants_by_principal: HashMap<&'a str, Vec<u32>>,
+    grants_by_pair: HashMap<(&'a str, &'a str), Vec<u32>>,
+    assignments_by_pair: HashMap<(&'a str, &'a str), Vec<u32>>,
+    memberships_by_pair: HashMap<(&'a str, &'a str), Vec<u32>>,
+    /// Change events that name an entitlement, by (target, entitlement).
+    changes_by_pair: HashMap<(&'a str, &'a str), Vec<u32>>,
+    /// Credential-created change events by target, and by entitlement.
+    credentials_by_target: HashMap<&'a str, Vec<u32>>,
+    credentials_by_entitlement: HashMap<&'a str, Vec<u32>>,
+    secret_ids: HashSet<&'a str>,
+}
+
+impl<'a> Lookups<'a> {
+    fn build(inventory: &'a Inventory, grants: &'a [Grant]) -> Self {
+        let mut l = Lookups::default();
+        for (n, g) in grants.iter().enumerate() {
+            let n = n as u32;
+            l.grants_by_principal
+                .entry(g.principal.as_str())
+                .or_default()
+                .push(n);
+            l.grants_by_pair
+                .entry((g.principal.as_str(), g.entitlement.as_str()))
+                .or_default()
+                .push(n);
+        }
+        for (n, a) in inventory.assignments.iter().enumerate() {
+            l.assignments_by_pair
+                .entry((a.subject.as_str(), a.role.as_str()))
+                .or_default()
+                .push(n as u32);
+        }
+        for (n, m) in inventory.memberships.iter().enumerate() {
+            l.memberships_by_pair
+                .entry((m.member.as_str(), m.group.as_str()))
+                .or_default()
+                .push(n as u32);
+        }
+        for (n, c) in inventory.change_events.iter().enumerate() {
+            let n = n as u32;
+            if let Some(e) = c.entitlement.as_deref() {
+                l.changes_by_pair
+                    .entry((c.target.as_str(), e))
+                    .or_default()
+                    .push(n);
+            }
+            if c.kind == ChangeKind::CredentialCreated {
+                l.credentials_by_target
+                    .entry(c.target.as_str())
+                    .or_default()
+                    .push(n);
+                if let Some(e) = c.entitlement.as_deref() {
+                    l.credentials_by_entitlement.entry(e).or_default().push(n);
+                }
+            }
+        }
+        l.secret_ids = inventory.secrets.iter().map(|s| s.id.as_str()).collect();
+        l
+    }
+}
+
+fn positions<'m, K: std::hash::Hash + Eq>(map: &'m HashMap<K, Vec<u32>>, key: &K) -> &'m [u32] {
+    map.get(key).map(Vec::as_slice).unwrap_or(&[])
 }
 
 /// Standing and eligible reach of every acting identity, computed once in parallel.
@@ -57,19 +132,24 @@ impl<'a> Subject<'a> {
         policy: &'a AuditPolicy,
         now: Timestamp,
     ) -> Self {
-        let computed: Vec<(String, Vec<Reached>, Vec<Reached>)> = inventory
-            .identities
-            .par_iter()
-            .filter(|i| i.kind != IdentityKind::Group)
-            .filter_map(|i| {
-                let n = graph.identity(&i.id)?;
-                Some((
-                    i.id.clone(),
-                    graph.reach(n, now, ReachMode::Standing),
-                    graph.eligible_reach(n, now),
-                ))
-            })
-            .collect();
+        let (computed, lookups) = rayon::join(
+            || -> Vec<(String, Vec<Reached>, Vec<Reached>)> {
+                inventory
+                    .identities
+                    .par_iter()
+                    .filter(|i| i.kind != IdentityKind::Group)
+                    .filter_map(|i| {
+                        let n = graph.identity(&i.id)?;
+                        Some((
+                            i.id.clone(),
+                            graph.reach(n, now, ReachMode::Standing),
+                            graph.eligible_reach(n, now),
+                        ))
+                    })
+                    .collect()
+            },
+            || Lookups::build(inventory, grants),
+        );
         let mut reach = ReachIndex::default();
         for (id, reached, eligible) in computed {
             // Roles reachable only by an escalation method are not held yet: they are
@@ -87,6 +167,7 @@ impl<'a> Subject<'a> {
             policy,
             now,
             reach,
+            lookups,
         }
     }
 }
@@ -102,6 +183,7 @@ pub struct RuleContext<'a> {
     pub meta: &'a RuleMeta,
     pub severity: Severity,
     reach: &'a ReachIndex,
+    lookups: &'a Lookups<'a>,
 }
 
 impl<'a> RuleContext<'a> {
@@ -133,6 +215,87 @@ impl<'a> RuleContext<'a> {
             .get(identity)
             .map(Vec::as_slice)
             .unwrap_or(&[])
+    }
+
+    /// The grants held by `principal`, in grant order.
+    pub fn grants_of(&self, principal: &str) -> std::vec::IntoIter<&'a Grant> {
+        let grants = self.grants;
+        positions(&self.lookups.grants_by_principal, &principal)
+            .iter()
+            .map(|&n| &grants[n as usize])
+            .collect::<Vec<_>>()
+            .into_iter()
+    }
+
+    /// The grants of `entitlement` to `principal`, in grant order.
+    pub fn grants_for(&self, principal: &str, entitlement: &str) -> std::vec::IntoIter<&'a Grant> {
+        let grants = self.grants;
+        positions(&self.lookups.grants_by_pair, &(principal, entitlement))
+            .iter()
+            .map(|&n| &grants[n as usize])
+            .collect::<Vec<_>>()
+            .into_iter()
+    }
+
+    /// Assignments of `role` to `subject` (any kind, any window), in inventory order.
+    pub fn assignments_for(&self, subject: &str, role: &str) -> std::vec::IntoIter<&'a Assignment> {
+        let all = &self.inventory.assignments;
+        positions(&self.lookups.assignments_by_pair, &(subject, role))
+            .iter()
+            .map(|&n| &all[n as usize])
+            .collect::<Vec<_>>()
+            .into_iter()
+    }
+
+    /// Memberships of `member` in `group` (any kind, any window), in inventory order.
+    pub fn memberships_for(&self, member: &str, group: &str) -> std::vec::IntoIter<&'a Membership> {
+        let all = &self.inventory.memberships;
+        positions(&self.lookups.memberships_by_pair, &(member, group))
+            .iter()
+            .map(|&n| &all[n as usize])
+            .collect::<Vec<_>>()
+            .into_iter()
+    }
+
+    /// Change events whose target is `target` and whose entitlement is `entitlement`, in
+    /// inventory order.
+    pub fn changes_for(
+        &self,
+        target: &str,
+        entitlement: &str,
+    ) -> std::vec::IntoIter<&'a ChangeEvent> {
+        let all = &self.inventory.change_events;
+        positions(&self.lookups.changes_by_pair, &(target, entitlement))
+            .iter()
+            .map(|&n| &all[n as usize])
+            .collect::<Vec<_>>()
+            .into_iter()
+    }
+
+    /// Credential-created change events whose target is `target` or whose entitlement is
+    /// `entitlement` (when given), each once, in inventory order.
+    pub fn credentials_created(
+        &self,
+        target: &str,
+        entitlement: Option<&str>,
+    ) -> std::vec::IntoIter<&'a ChangeEvent> {
+        let all = &self.inventory.change_events;
+        let mut found: Vec<u32> = positions(&self.lookups.credentials_by_target, &target).to_vec();
+        if let Some(e) = entitlement {
+            found.extend_from_slice(positions(&self.lookups.credentials_by_entitlement, &e));
+            found.sort_unstable();
+            found.dedup();
+        }
+        found
+            .into_iter()
+            .map(|n| &all[n as usize])
+            .collect::<Vec<_>>()
+            .into_iter()
+    }
+
+    /// Whether some secret in the inventory has this id.
+    pub fn is_secret_id(&self, id: &str) -> bool {
+        self.lookups.secret_ids.contains(id)
     }
 
     /// Starts a finding about `subject` (and `entitlement`), whose fingerprint is keyed on
@@ -264,6 +427,7 @@ pub fn run_rules(rules: &[ConfiguredRule], subject: &Subject<'_>) -> RuleRun {
                 meta: &c.rule.meta,
                 severity: c.severity,
                 reach: &subject.reach,
+                lookups: &subject.lookups,
             };
             let mut out = Vec::new();
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {

@@ -13,3 +13,4 @@ mod html;
 mod inventory;
 mod k8s;
 mod sample_org;
+mod scale;

@@ -92,14 +92,8 @@ fn holdings<'a>(ctx: &RuleContext<'a>, grant: &Grant) -> Vec<Holding<'a>> {
             && (window.contains(ctx.now) || lingering(ctx, kind, window))
     };
     let assignments = ctx
-        .inventory
-        .assignments
-        .iter()
-        .filter(|a| {
-            a.subject == grant.principal
-                && a.role == grant.entitlement
-                && in_force(a.kind, &a.window)
-        })
+        .assignments_for(&grant.principal, &grant.entitlement)
+        .filter(|a| in_force(a.kind, &a.window))
         .map(|a| Holding {
             relation: "assignment",
             kind: a.kind,
@@ -107,14 +101,8 @@ fn holdings<'a>(ctx: &RuleContext<'a>, grant: &Grant) -> Vec<Holding<'a>> {
             provenance: &a.provenance,
         });
     let memberships = ctx
-        .inventory
-        .memberships
-        .iter()
-        .filter(|m| {
-            m.member == grant.principal
-                && m.group == grant.entitlement
-                && in_force(m.kind, &m.window)
-        })
+        .memberships_for(&grant.principal, &grant.entitlement)
+        .filter(|m| in_force(m.kind, &m.window))
         .map(|m| Holding {
             relation: "membership",
             kind: m.kind,
@@ -203,10 +191,8 @@ fn open_grant_for(
     entitlement: &str,
     except: Option<&str>,
 ) -> bool {
-    ctx.grants.iter().any(|g| {
+    ctx.grants_for(principal, entitlement).any(|g| {
         Some(g.id.as_str()) != except
-            && g.principal == principal
-            && g.entitlement == entitlement
             && g.activated_at.is_some_and(|a| a <= ctx.now)
             && g.close_time().is_none_or(|c| ctx.now < c)
     })

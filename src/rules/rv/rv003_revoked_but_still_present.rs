@@ -68,12 +68,8 @@ impl Rule for RevokedButStillPresent {
             }
         }
         for ((principal, entitlement), change) in latest {
-            let regranted = ctx.inventory.change_events.iter().any(|c| {
-                c.kind == ChangeKind::PermissionGranted
-                    && c.target == principal
-                    && c.entitlement.as_deref() == Some(entitlement)
-                    && c.time > change.time
-                    && c.time <= ctx.now
+            let regranted = ctx.changes_for(principal, entitlement).any(|c| {
+                c.kind == ChangeKind::PermissionGranted && c.time > change.time && c.time <= ctx.now
             });
             let recorded_by_grant = by_grant
                 .get(&(principal, entitlement))
@@ -133,16 +129,12 @@ fn holdings<'a>(
         None => format!("a {kind} {relation}"),
     };
     let assignments = ctx
-        .inventory
-        .assignments
-        .iter()
-        .filter(|a| a.subject == principal && a.role == entitlement && in_force(a.kind, &a.window))
+        .assignments_for(principal, entitlement)
+        .filter(|a| in_force(a.kind, &a.window))
         .map(|a| (words(a.kind, "assignment", &a.window), &a.provenance));
     let memberships = ctx
-        .inventory
-        .memberships
-        .iter()
-        .filter(|m| m.member == principal && m.group == entitlement && in_force(m.kind, &m.window))
+        .memberships_for(principal, entitlement)
+        .filter(|m| in_force(m.kind, &m.window))
         .map(|m| (words(m.kind, "membership", &m.window), &m.provenance));
     assignments.chain(memberships).collect()
 }
@@ -150,10 +142,8 @@ fn holdings<'a>(
 /// A grant (other than `except`) of the entitlement to the principal is open at the audit
 /// time, which explains the holding.
 fn open_grant(ctx: &RuleContext<'_>, principal: &str, entitlement: &str, except: &str) -> bool {
-    ctx.grants.iter().any(|g| {
+    ctx.grants_for(principal, entitlement).any(|g| {
         g.id != except
-            && g.principal == principal
-            && g.entitlement == entitlement
             && g.activated_at.is_some_and(|a| a <= ctx.now)
             && g.close_time().is_none_or(|c| ctx.now < c)
     })

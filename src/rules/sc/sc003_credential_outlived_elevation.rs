@@ -4,7 +4,7 @@
 use super::{describe, subject_of};
 use crate::finding::Finding;
 use crate::model::time::format_timestamp;
-use crate::model::{ChangeEvent, ChangeKind, Grant, Secret, SignedDuration, Timestamp};
+use crate::model::{ChangeEvent, Grant, Secret, SignedDuration, Timestamp};
 use crate::rules::{Rule, RuleContext};
 
 pub struct CredentialOutlivedElevation;
@@ -82,7 +82,7 @@ fn tie<'a>(
     };
     let mut ties: Vec<Tie<'a>> = Vec::new();
     if let Some(owner) = secret.owner.as_deref() {
-        for g in ctx.grants.iter().filter(|g| g.principal == owner) {
+        for g in ctx.grants_of(owner) {
             if let Some(close) = closed_window(g, set_at) {
                 ties.push(Tie {
                     grant: g,
@@ -92,12 +92,11 @@ fn tie<'a>(
             }
         }
     }
-    for change in
-        ctx.inventory.change_events.iter().filter(|c| {
-            c.kind == ChangeKind::CredentialCreated && names(ctx, c, secret, set_at, skew)
-        })
+    for change in ctx
+        .credentials_created(&secret.id, secret.owner.as_deref())
+        .filter(|c| names(ctx, c, secret, set_at, skew))
     {
-        for g in ctx.grants.iter().filter(|g| g.principal == change.actor) {
+        for g in ctx.grants_of(&change.actor) {
             if let Some(close) = closed_window(g, change.time) {
                 ties.push(Tie {
                     grant: g,
@@ -123,7 +122,7 @@ fn names(
     if change.target == secret.id {
         return true;
     }
-    let other_id_known = ctx.inventory.secrets.iter().any(|s| s.id == change.target);
+    let other_id_known = ctx.is_secret_id(&change.target);
     !other_id_known
         && secret.owner.is_some()
         && change.entitlement == secret.owner

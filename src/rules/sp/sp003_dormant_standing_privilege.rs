@@ -54,11 +54,7 @@ struct Usage<'a> {
 /// group or per role, not per person, and flagging every member as dormant would be noise.
 fn last_use<'a>(ctx: &RuleContext<'a>, identity: &str, reached: &Reached) -> Usage<'a> {
     let role = reached.role.as_str();
-    let assignments = ctx
-        .inventory
-        .assignments
-        .iter()
-        .filter(|a| a.subject == identity && a.role == role);
+    let assignments = ctx.assignments_for(identity, role);
     let mut records = Vec::new();
     let mut last = None;
     for a in assignments {
@@ -66,9 +62,7 @@ fn last_use<'a>(ctx: &RuleContext<'a>, identity: &str, reached: &Reached) -> Usa
         last = last.max(a.last_used);
     }
     let grant_uses = ctx
-        .grants
-        .iter()
-        .filter(|g| g.principal == identity && g.entitlement == role)
+        .grants_for(identity, role)
         .flat_map(|g| g.used_at.iter().copied());
     for used in grant_uses {
         last = last.max(Some(used));
@@ -83,10 +77,7 @@ fn last_use<'a>(ctx: &RuleContext<'a>, identity: &str, reached: &Reached) -> Usa
     let granting = reached.path.hops.iter().rev().find(|h| h.to.id == role);
     if let Some(hop) = granting.filter(|h| h.from.id != identity) {
         let group_use = ctx
-            .inventory
-            .assignments
-            .iter()
-            .filter(|a| a.subject == hop.from.id && a.role == role)
+            .assignments_for(&hop.from.id, role)
             .filter_map(|a| a.last_used)
             .max();
         if group_use.is_some() {

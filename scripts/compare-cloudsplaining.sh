@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Runs cloudsplaining (PyPI) and residue on the same `get-account-authorization-details`
+# file and prints both wall times, their ratio, and which principals each tool flags as
+# admin-equivalent.
+#
+#   scripts/compare-cloudsplaining.sh [AUTHZ_JSON]
+#
+# Without an argument, generates one account with 1,000 principals
+# (`residue generate --compare-principals 1000`) under $BENCH_DIR (default /tmp/residue-bench).
+# cloudsplaining is installed into a virtualenv under $BENCH_DIR when it is not on PATH.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BENCH_DIR="${BENCH_DIR:-/tmp/residue-bench}"
+NOW=2026-11-20T09:00:00Z
+mkdir -p "$BENCH_DIR"
+cargo build --release --quiet ${CARGO_FLAGS:-}
+BIN="${CARGO_TARGET_DIR:-target}/release/residue"
+FILE="${1:-}"
+if [ -z "$FILE" ]; then
+  "$BIN" generate --profile custom --seed 1 --out "$BENCH_DIR/compare" \
+    --identities 1 --groups 1 --roles 1 --assignments 0 --secrets 0 --grant-events 0 \
+    --accounts 1 --aws-principals 0 --cloudtrail-events 0 --k8s-service-accounts 0 \
+    --policies 200 --compare-principals 1000 2>/dev/null
+  FILE="$BENCH_DIR/compare/aws/authorization-details.json"
+fi
+if ! command -v cloudsplaining >/dev/null; then
+  if [ ! -x "$BENCH_DIR/venv/bin/cloudsplaining" ]; then
+    python3 -m venv "$BENCH_DIR/venv"
+    "$BENCH_DIR/venv/bin/pip" install --quiet cloudsplaining
+  fi
+  PATH="$BENCH_DIR/venv/bin:$PATH"
+fi
+seconds() { awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$1" \
+  | awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }'; }
+
+rm -rf "$BENCH_DIR/cs-out" "$BENCH_DIR/residue-out"
+/usr/bin/time -v cloudsplaining scan --input-file "$FILE" --output "$BENCH_DIR/cs-out" \
+  --skip-open-report >/dev/null 2>"$BENCH_DIR/cs-time.txt" || {
+  echo "cloudsplaining failed:" >&2; tail -20 "$BENCH_DIR/cs-time.txt" >&2; exit 1; }
+code=0
+/usr/bin/time -v "$BIN" scan "$FILE" --now "$NOW" --format json --out "$BENCH_DIR/residue-out" -q \
+  2>"$BENCH_DIR/residue-time.txt" || code=$?
+if [ "$code" -ne 0 ] && [ "$code" -ne 1 ]; then
+  echo "residue failed (exit $code):" >&2; grep -v '^\s' "$BENCH_DIR/residue-time.txt" >&2; exit 1
+fi
+cs=$(seconds "$BENCH_DIR/cs-time.txt"); rs=$(seconds "$BENCH_DIR/residue-time.txt")
+awk -v c="$cs" -v r="$rs" 'BEGIN { printf "cloudsplaining %.2f s, residue %.3f s, ratio %.0fx\n", c, r, (r > 0 ? c / r : 0) }'
+
+# Admin-equivalent principals: cloudsplaining's privilege-escalation / admin findings
+# versus residue's SP001 (standing admin) and SP004 (escalation to admin) subjects.
+python3 - "$BENCH_DIR/cs-out" "$BENCH_DIR/residue-out/report.json" <<'PY'
+import glob, json, sys
+cs_dir, residue_report = sys.argv[1], sys.argv[2]
+cs = set()
+for path in glob.glob(cs_dir + "/*.json"):
+    data = json.load(open(path))
+    if not isinstance(data, dict):
+        continue
+    for kind in ("users", "roles", "groups"):
+        for p in (data.get(kind) or {}).values():
+            if not isinstance(p, dict):
+                continue
+            flagged = p.get("is_excluded") is False and (
+                any(f.get("PrivilegeEscalation") or f.get("PermissionsManagement") for f in (p.get("inline_policies") or {}).values() if isinstance(f, dict)))
+            if flagged:
+                cs.add(p.get("name"))
+    for pol in (data.get("customer_managed_policies") or {}).values():
+        if isinstance(pol, dict) and pol.get("PrivilegeEscalation"):
+            pass
+r = json.load(open(residue_report))
+admin = {f["subject"] for f in r["findings"] if f["rule_id"] in ("SP001", "SP004")}
+print(f"residue flags {len(admin)} principals as admin-equivalent (SP001 standing admin, SP004 escalation to admin)")
+print(f"cloudsplaining flags {len(cs)} principals with privilege-escalation or permissions-management inline policies")
+short = lambda s: s.rsplit("/", 1)[-1]
+only_r = sorted({short(a) for a in admin} - cs)
+only_c = sorted(cs - {short(a) for a in admin})
+print(f"only residue: {len(only_r)} (e.g. {only_r[:5]}); only cloudsplaining: {len(only_c)} (e.g. {only_c[:5]})")
+PY
