@@ -353,8 +353,8 @@ fn role(w: &mut dyn Write, seed: u64, r: usize) -> io::Result<()> {
     let permissions: &[&str] = match tier(seed, r) {
         Tier::Admin => &["*"],
         Tier::PermissionsManagement => &["iam:AttachRolePolicy", "iam:PassRole", "s3:GetObject"],
-        Tier::Write => *x.pick(&WRITE_SETS),
-        Tier::Read => *x.pick(&READ_SETS),
+        Tier::Write => WRITE_SETS[x.below(WRITE_SETS.len())],
+        Tier::Read => READ_SETS[x.below(READ_SETS.len())],
     };
     write!(w, "{{\"id\": \"{}\", \"permissions\": [", role_id(r))?;
     for (n, perm) in permissions.iter().enumerate() {
