@@ -10,9 +10,9 @@ use std::process::Output;
 const NOW: &str = "2026-11-20T09:00:00Z";
 const ORG: &str = "sample-data/acme";
 
-const ALL_RULES: [&str; 13] = [
-    "GV001", "GV002", "GV003", "GV004", "RV001", "RV002", "SC001", "SC002", "SC004", "SP001",
-    "SP002", "SP003", "SP005",
+const ALL_RULES: [&str; 16] = [
+    "GV001", "GV002", "GV003", "GV004", "RV001", "RV002", "RV003", "RV004", "SC001", "SC002",
+    "SC003", "SC004", "SP001", "SP002", "SP003", "SP005",
 ];
 
 /// The one finding `suppressions.yaml` accepts: reported, but in `suppressed`.
