@@ -363,7 +363,8 @@ fn recommend_raw(f: &Facts<'_>, p: &InventoryParams) -> (Recommendation, String)
                 (
                     Remove,
                     format!(
-                        "No use recorded{since} (limit {} days): remove it.",
+                        "No use recorded{since} (limit {} days): remove it, after checking \
+                         audit logs if this source does not record use.",
                         p.unused_days
                     ),
                 )

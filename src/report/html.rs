@@ -4,7 +4,10 @@
 //! `include_str!`), with HTML autoescaping on for every template: every value from the data
 //! is written through [`escape::html`] by the formatter installed in [`environment`], and the
 //! only values marked safe are the ones this module builds itself (numbers and geometry for
-//! the SVG diagrams). Path diagrams and grant timelines are inline SVG computed here, so
+//! the SVG diagrams). The one value in a script context, the machine-readable index of
+//! findings (or inventory rows) in `<script type="application/json" id="report-data">`,
+//! goes through [`escape::json_for_script`] (the `script_json` filter), so no name can close
+//! the element. Path diagrams and grant timelines are inline SVG computed here, so
 //! they show with JavaScript disabled; the tables are plain HTML. A small inline script only
 //! adds search and filters, and a self-test hook: opened as `report.html#selftest=QUERY`
 //! (optionally `&severity=high&rule=SP001&source=okta&recommendation=remove`), it applies
@@ -48,6 +51,12 @@ fn environment() -> Environment<'static> {
         } else {
             minijinja::escape_formatter(out, state, value)
         }
+    });
+    // Data for scripts: JSON that cannot close its `<script>` element (escape module).
+    env.add_filter("script_json", |value: Value| -> Result<Value, Error> {
+        escape::json_for_script(&value)
+            .map(Value::from_safe_string)
+            .map_err(|e| Error::new(ErrorKind::BadSerialization, e.to_string()))
     });
     for (name, source) in [
         ("base.html", BASE),
@@ -409,9 +418,21 @@ struct SourceView {
     findings: usize,
 }
 
+/// One row of the machine-readable index embedded in the page (`<script
+/// type="application/json" id="report-data">`), for tools that scrape the page.
+#[derive(Debug, Serialize)]
+struct DataItem {
+    rule: String,
+    severity: String,
+    subject: String,
+    entitlement: Option<String>,
+    fingerprint: String,
+}
+
 #[derive(Debug, Serialize)]
 struct ScanPage {
     title: String,
+    data: Vec<DataItem>,
     kind: &'static str,
     tool: String,
     audit_time: String,
@@ -476,7 +497,19 @@ impl ScanPage {
             .collect();
         let mut source_names: Vec<String> = per_source.keys().map(|s| s.to_string()).collect();
         source_names.sort();
+        let data = report
+            .findings
+            .iter()
+            .map(|f| DataItem {
+                rule: f.rule_id.clone(),
+                severity: f.severity.to_string(),
+                subject: f.subject.clone(),
+                entitlement: f.entitlement.clone(),
+                fingerprint: f.fingerprint.clone(),
+            })
+            .collect();
         ScanPage {
+            data,
             title: format!(
                 "residue scan report — {}",
                 format_timestamp(report.audit_time)
@@ -568,7 +601,12 @@ impl RowView {
                 (Some(t), _) => format_timestamp(t),
                 (None, _) => "never recorded".to_string(),
             },
-            days_unused: r.days_unused.map(|d| d.to_string()).unwrap_or_default(),
+            days_unused: match r.days_unused {
+                Some(0) => "today".to_string(),
+                Some(1) => "1 day ago".to_string(),
+                Some(d) => format!("{d} days ago"),
+                None => String::new(),
+            },
             secrets: crate::inventory::secrets_cell(r),
             recommendation: r.recommendation.to_string(),
             reason: r.reason.clone(),
@@ -578,8 +616,17 @@ impl RowView {
 }
 
 #[derive(Debug, Serialize)]
+struct InventoryDataItem {
+    identity: String,
+    entitlement: String,
+    assignment: String,
+    recommendation: String,
+}
+
+#[derive(Debug, Serialize)]
 struct InventoryPage {
     title: String,
+    data: Vec<InventoryDataItem>,
     kind: &'static str,
     tool: String,
     audit_time: String,
@@ -594,6 +641,16 @@ struct InventoryPage {
 impl InventoryPage {
     fn of(report: &InventoryReport) -> InventoryPage {
         InventoryPage {
+            data: report
+                .rows
+                .iter()
+                .map(|r| InventoryDataItem {
+                    identity: r.identity.clone(),
+                    entitlement: r.entitlement.clone(),
+                    assignment: r.assignment.to_string(),
+                    recommendation: r.recommendation.to_string(),
+                })
+                .collect(),
             title: format!(
                 "residue JIT inventory — {}",
                 format_timestamp(report.audit_time)
@@ -689,6 +746,21 @@ mod tests {
             .contains("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&#39; onmouseover=&#39;y"));
         // Only the page's own two scripts.
         assert_eq!(page.matches("<script>").count(), 2);
+    }
+
+    #[test]
+    fn embedded_data_is_json_that_cannot_close_its_script() {
+        let hostile = "</script><script>alert(1)</script>\u{2028}";
+        let page = render(&report_with_subject(hostile));
+        let start = page
+            .find("<script type=\"application/json\" id=\"report-data\">")
+            .expect("data element")
+            + "<script type=\"application/json\" id=\"report-data\">".len();
+        let end = start + page[start..].find("</script>").expect("closed");
+        let data: serde_json::Value = serde_json::from_str(&page[start..end]).expect("JSON");
+        assert_eq!(data[0]["subject"], hostile);
+        assert_eq!(data.as_array().map(Vec::len), Some(2));
+        assert!(!page[start..end].contains(['<', '\u{2028}']));
     }
 
     #[test]

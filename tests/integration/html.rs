@@ -136,6 +136,7 @@ fn search_filters_the_findings_table_and_paths_are_drawn() {
         .as_u64()
         .expect("SP001 fires on ACME");
     assert_eq!(result["total"], total, "{result}");
+    assert_eq!(result["data_items"], total, "{result}");
     assert_eq!(result["visible"], sp001, "{result}");
     for rule in result["visible_rows"].as_array().expect("rows") {
         assert_eq!(rule, "SP001", "{result}");
@@ -280,6 +281,24 @@ fn inventory_page_filters_by_recommendation() {
     );
 }
 
+#[test]
+fn small_org_html_matches_its_snapshot() {
+    let out = out_dir();
+    let o = residue(&[
+        "scan",
+        "tests/fixtures/small-org",
+        "--now",
+        NOW,
+        "--format",
+        "html",
+        "--out",
+        out.path().to_str().expect("utf-8"),
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let page = fs::read_to_string(out.path().join("report.html")).expect("report.html");
+    insta::assert_snapshot!("small_org_html", page);
+}
+
 /// Identity and role names an attacker controls: a script tag, quotes that would break out
 /// of an attribute, and an event handler.
 const HOSTILE_ID: &str = "<script>document.title='pwned'</script>\"' onmouseover=\"alert(1)";
@@ -338,8 +357,10 @@ fn hostile_names_are_shown_as_text() {
             result["visible"].as_u64().expect("visible") >= 1,
             "{name}: {result}"
         );
-        // Only the page's own two scripts exist, no image was injected, the title is intact.
-        assert_eq!(dom.matches("<script").count(), 2, "{name}: injected script");
+        // Only the page's own three scripts exist (error capture, data, filters), no image
+        // was injected, the title is intact, and the embedded data still parses.
+        assert_eq!(dom.matches("<script").count(), 3, "{name}: injected script");
+        assert_eq!(result["data_items"], result["total"], "{name}: {result}");
         assert!(!dom.contains("<img"), "{name}: injected element");
         assert!(
             !dom.contains("<title>pwned</title>"),

@@ -47,6 +47,7 @@
       diagrams: document.querySelectorAll("svg.path-diagram").length,
       visible_diagrams: visibleRows.filter(function (r) { return r.querySelector("svg.path-diagram") !== null; }).length,
       visible_rows: visibleRows.map(function (r) { return r.getAttribute("data-rule") || r.getAttribute("data-recommendation") || ""; }),
+      data_items: JSON.parse(document.getElementById("report-data").textContent).length,
       errors: window.residueErrors
     };
     var out = document.getElementById("selftest-result");
