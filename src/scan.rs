@@ -356,6 +356,8 @@ pub fn load_inventory(
             ScanError::Sources(errors)
         });
     }
+    // Records a Terraform plan only refers to give way to the source that describes them.
+    connectors::terraform::merge_references(&mut inventory);
     inventory.finalize().map_err(ScanError::Inventory)?;
     Ok((inventory, summaries))
 }

@@ -52,16 +52,16 @@ enum Command {
     Gate(gate::GateArgs),
     /// Compare two JSON reports: new and fixed findings, standing admins, escalations, stale secrets.
     Diff(diff::DiffArgs),
-    /// Inventory every privilege with its path, last use and a JIT recommendation.
-    Inventory(inventory::InventoryArgs),
-    /// Draw one identity's reach as DOT, Mermaid or JSON.
-    Graph(graph::GraphArgs),
     /// Collect access data live from a cloud API into a snapshot directory to scan.
     #[cfg(feature = "live-aws")]
     Collect {
         #[command(subcommand)]
         command: collect::CollectCommand,
     },
+    /// Inventory every privilege with its path, last use and a JIT recommendation.
+    Inventory(inventory::InventoryArgs),
+    /// Draw one identity's reach as DOT, Mermaid or JSON.
+    Graph(graph::GraphArgs),
     /// List or explain the rules.
     Rules {
         #[command(subcommand)]
@@ -85,10 +85,10 @@ pub fn main() -> ExitCode {
         Command::Scan(args) => scan::run(args),
         Command::Gate(args) => gate::run(args),
         Command::Diff(args) => diff::run(args),
-        Command::Inventory(args) => inventory::run(args),
-        Command::Graph(args) => graph::run(args),
         #[cfg(feature = "live-aws")]
         Command::Collect { command } => collect::run(command),
+        Command::Inventory(args) => inventory::run(args),
+        Command::Graph(args) => graph::run(args),
         Command::Rules { command } => rules::run(command),
         Command::Generate(args) => generate::run(args),
     };

@@ -32,12 +32,12 @@ pub enum SourceFormat {
     AwsCredentialReport,
     /// AWS CloudTrail records (`{"Records": [...]}`, plain or gzipped; a file or a directory).
     AwsCloudTrail,
+    /// Kubernetes RBAC objects, service accounts and token Secrets (a file or a directory).
+    Kubernetes,
     /// `aws iam get-account-authorization-details` output (JSON).
     AwsAuthorizationDetails,
     /// A Terraform plan in JSON (`terraform show -json plan.out`): the proposed state.
     TerraformPlan,
-    /// Kubernetes RBAC objects, service accounts and token Secrets (a file or a directory).
-    Kubernetes,
 }
 
 impl SourceFormat {
@@ -47,9 +47,9 @@ impl SourceFormat {
         SourceFormat::GrantLogCsv,
         SourceFormat::AwsCredentialReport,
         SourceFormat::AwsCloudTrail,
+        SourceFormat::Kubernetes,
         SourceFormat::AwsAuthorizationDetails,
         SourceFormat::TerraformPlan,
-        SourceFormat::Kubernetes,
     ];
 
     /// The name used in residue.yaml and on the command line.
@@ -60,9 +60,9 @@ impl SourceFormat {
             SourceFormat::GrantLogCsv => "grant-log-csv",
             SourceFormat::AwsCredentialReport => "aws-credential-report",
             SourceFormat::AwsCloudTrail => "aws-cloudtrail",
+            SourceFormat::Kubernetes => "kubernetes",
             SourceFormat::AwsAuthorizationDetails => "aws-authorization-details",
             SourceFormat::TerraformPlan => "terraform-plan",
-            SourceFormat::Kubernetes => "kubernetes",
         }
     }
 
@@ -78,9 +78,9 @@ impl SourceFormat {
             SourceFormat::GrantLogCsv => "a grant log in CSV",
             SourceFormat::AwsCredentialReport => "an AWS IAM credential report",
             SourceFormat::AwsCloudTrail => "AWS CloudTrail records",
+            SourceFormat::Kubernetes => "Kubernetes RBAC objects (YAML or JSON)",
             SourceFormat::AwsAuthorizationDetails => "AWS IAM authorization details",
             SourceFormat::TerraformPlan => "a Terraform plan (terraform show -json)",
-            SourceFormat::Kubernetes => "Kubernetes RBAC objects (YAML or JSON)",
         }
     }
 
@@ -92,9 +92,9 @@ impl SourceFormat {
             SourceFormat::GrantLogCsv => generic::CSV_EXPECTED,
             SourceFormat::AwsCredentialReport => aws::credential_report::EXPECTED,
             SourceFormat::AwsCloudTrail => aws::cloudtrail::EXPECTED,
+            SourceFormat::Kubernetes => k8s::EXPECTED,
             SourceFormat::AwsAuthorizationDetails => aws::authz::EXPECTED,
             SourceFormat::TerraformPlan => terraform::EXPECTED,
-            SourceFormat::Kubernetes => k8s::EXPECTED,
         }
     }
 }
@@ -168,8 +168,6 @@ pub fn load(
     source_name: &str,
     settings: &ConnectorSettings,
 ) -> Result<Inventory, ConnectorError> {
-    // The generic formats state everything explicitly: they need no settings.
-    let _ = settings;
     match format {
         SourceFormat::GenericInventory => {
             let bytes = std::fs::read(path).map_err(|err| ConnectorError::io(display, &err))?;
@@ -192,6 +190,7 @@ pub fn load(
             aws::credential_report::parse(&bytes, source_name, display)
         }
         SourceFormat::AwsCloudTrail => aws::cloudtrail::load(path, display, source_name, settings),
+        SourceFormat::Kubernetes => k8s::load(path, display, source_name, settings),
         SourceFormat::AwsAuthorizationDetails => {
             let bytes = std::fs::read(path).map_err(|err| ConnectorError::io(display, &err))?;
             if bytes.iter().all(u8::is_ascii_whitespace) {
@@ -208,7 +207,6 @@ pub fn load(
             let cluster = terraform::cluster_name(path, settings.cluster.as_deref());
             terraform::parse_plan_str(text, source_name, display, &cluster)
         }
-        SourceFormat::Kubernetes => k8s::load(path, display, source_name, settings),
     }
 }
 

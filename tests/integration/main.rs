@@ -7,10 +7,10 @@ mod aws_trail;
 mod cli;
 mod gate;
 mod hardening;
-#[cfg(feature = "live-aws")]
-mod live_aws;
 mod html;
 mod inventory;
 mod k8s;
+#[cfg(feature = "live-aws")]
+mod live_aws;
 mod sample_org;
 mod scale;

@@ -5,12 +5,12 @@
 //! (inline policies by `OWNER_ARN#inline/NAME`); credentials by `USER_ARN#access-key-N`
 //! or the access key id where a source gives it.
 
+pub mod actions;
 pub mod arn;
+pub mod authz;
 pub mod cloudtrail;
 pub mod credential_report;
-pub mod jit;
-pub mod actions;
-pub mod authz;
 pub mod escalation;
+pub mod jit;
 pub mod policy;
 pub mod trust;
