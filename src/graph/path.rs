@@ -93,6 +93,15 @@ impl Path {
         self.hops.iter().flat_map(|h| h.conditions.iter())
     }
 
+    /// When the path came into being: the latest known start of any of its hops (a path
+    /// exists only once every edge on it does).
+    pub fn granted_at(&self) -> Option<crate::model::Timestamp> {
+        self.hops
+            .iter()
+            .filter_map(|h| h.window.and_then(|w| w.start))
+            .max()
+    }
+
     /// Sources of every hop, for a finding's evidence.
     pub fn sources(&self) -> impl Iterator<Item = &Provenance> {
         self.hops.iter().map(|h| &h.source)

@@ -547,7 +547,7 @@ impl RowContext<'_> {
         let held = Held::of(reached);
         let usage = last_use(self.inventory, self.grants, &identity.id, reached);
         let days_unused = usage.last.map(|t| days_between(t, self.now));
-        let days_granted = usage::path_granted_at(reached).map(|t| days_between(t, self.now));
+        let days_granted = reached.path.granted_at().map(|t| days_between(t, self.now));
         let window_end = reached
             .path
             .hops

@@ -112,13 +112,3 @@ pub fn last_use<'a>(
         },
     }
 }
-
-/// When the path came into being: the latest known start of any of its hops.
-pub fn path_granted_at(reached: &Reached) -> Option<Timestamp> {
-    reached
-        .path
-        .hops
-        .iter()
-        .filter_map(|h| h.window.and_then(|w| w.start))
-        .max()
-}

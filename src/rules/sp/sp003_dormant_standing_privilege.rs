@@ -96,16 +96,6 @@ fn last_use<'a>(ctx: &RuleContext<'a>, identity: &str, reached: &Reached) -> Usa
     }
 }
 
-/// When the path came into being: the latest known start of any of its hops.
-fn path_granted_at(reached: &Reached) -> Option<Timestamp> {
-    reached
-        .path
-        .hops
-        .iter()
-        .filter_map(|h| h.window.and_then(|w| w.start))
-        .max()
-}
-
 fn judge(
     ctx: &RuleContext<'_>,
     identity: &Identity,
@@ -145,7 +135,7 @@ fn judge(
         }
         None => {
             // A path made recently has had no chance to be used yet.
-            let granted = path_granted_at(reached);
+            let granted = reached.path.granted_at();
             if let Some(start) = granted {
                 if days_between(start, ctx.now) < unused_days {
                     return None;
