@@ -8,6 +8,7 @@ mod assignment;
 mod events;
 mod grant;
 mod identity;
+mod jit_policy;
 mod provenance;
 mod role;
 mod secret;
@@ -18,6 +19,7 @@ pub use assignment::{Assignment, AssignmentKind, Membership, Window};
 pub use events::{ChangeEvent, ChangeKind, GrantEvent, GrantEventKind};
 pub use grant::{reconstruct_grants, Grant, GrantEventSummary};
 pub use identity::{Identity, IdentityKind};
+pub use jit_policy::JitPolicy;
 pub use provenance::Provenance;
 pub use role::{classify_permission, classify_permissions, PrivilegeLevel, Role};
 pub use secret::{Secret, SecretKind};
@@ -103,6 +105,8 @@ pub struct Inventory {
     pub secrets: Vec<Secret>,
     pub grant_events: Vec<GrantEvent>,
     pub change_events: Vec<ChangeEvent>,
+    /// JIT systems' own activation policies (maximum window, approval, justification).
+    pub jit_policies: Vec<JitPolicy>,
     pub diagnostics: Vec<Diagnostic>,
     /// Parts of a source that could not be read while the rest could (one bad file in a
     /// CloudTrail tree): the audit is then incomplete, and says exactly what is missing.
@@ -129,6 +133,7 @@ impl Inventory {
         self.secrets.extend(other.secrets);
         self.grant_events.extend(other.grant_events);
         self.change_events.extend(other.change_events);
+        self.jit_policies.extend(other.jit_policies);
         self.diagnostics.extend(other.diagnostics);
         self.gaps.extend(other.gaps);
     }
@@ -143,6 +148,7 @@ impl Inventory {
         dedup_by_id(&mut self.identities, "identity", &mut errors);
         dedup_by_id(&mut self.roles, "role", &mut errors);
         dedup_by_id(&mut self.secrets, "secret", &mut errors);
+        dedup_by_id(&mut self.jit_policies, "JIT policy", &mut errors);
         self.reindex();
 
         for m in &self.memberships {
@@ -188,6 +194,9 @@ impl Inventory {
                 });
             }
             self.check_role("escalation", &e.target, &e.provenance, &mut errors);
+        }
+        for p in &self.jit_policies {
+            self.check_role("JIT policy", &p.role, &p.provenance, &mut errors);
         }
         for s in &self.secrets {
             if let Some(owner) = &s.owner {
@@ -392,6 +401,7 @@ impl Inventory {
             ("secrets", self.secrets.len()),
             ("grant_events", self.grant_events.len()),
             ("change_events", self.change_events.len()),
+            ("jit_policies", self.jit_policies.len()),
         ])
     }
 }
@@ -423,6 +433,18 @@ impl IdentifiedRecord for Identity {
 }
 
 impl IdentifiedRecord for Role {
+    fn id(&self) -> &String {
+        &self.id
+    }
+    fn provenance(&self) -> &Provenance {
+        &self.provenance
+    }
+    fn provenance_mut(&mut self) -> &mut Provenance {
+        &mut self.provenance
+    }
+}
+
+impl IdentifiedRecord for JitPolicy {
     fn id(&self) -> &String {
         &self.id
     }
