@@ -101,8 +101,12 @@ fn write_reports(report: &ScanReport, formats: &[ReportFormat], out: &Path) -> R
         }
         seen.push(f);
         let path = out.join(f.file_name());
-        std::fs::write(&path, f.render(report))
-            .map_err(|e| format!("{}: cannot write the report: {e}", path.display()))?;
+        let written = std::fs::File::create(&path).and_then(|file| {
+            let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+            f.write(report, &mut out)?;
+            std::io::Write::flush(&mut out)
+        });
+        written.map_err(|e| format!("{}: cannot write the report: {e}", path.display()))?;
     }
     Ok(())
 }

@@ -104,20 +104,20 @@ impl PermissionGraph {
     /// The union of the explaining paths of everything `from` reaches at `now`.
     pub fn reach_graph(&self, from: NodeId, now: Timestamp) -> ReachGraph {
         let standing = self.reach(from, now, ReachMode::Standing);
-        let held: BTreeSet<&str> = standing.iter().map(|r| r.role.as_str()).collect();
+        let held: BTreeSet<&str> = standing.iter().map(|r| &*r.role).collect();
         let temporary: Vec<Reached> = self
             .reach(from, now, ReachMode::Effective)
             .into_iter()
-            .filter(|r| !held.contains(r.role.as_str()))
+            .filter(|r| !held.contains(&*r.role))
             .collect();
         let eligible = self.eligible_reach(from, now);
         let start = self.node(from);
         let mut nodes: BTreeMap<String, ExportNode> = BTreeMap::new();
         let mut edges: BTreeSet<ExportEdge> = BTreeSet::new();
         nodes.insert(
-            start.id.clone(),
+            start.id.to_string(),
             ExportNode {
-                id: start.id.clone(),
+                id: start.id.to_string(),
                 kind: start.kind.label().to_string(),
                 privilege: None,
             },
@@ -143,29 +143,29 @@ impl PermissionGraph {
                     how
                 };
                 reach.push(ExportReach {
-                    role: r.role.clone(),
+                    role: r.role.to_string(),
                     privilege: r.privilege,
                     how,
                     path: r.path.to_string(),
                 });
                 for hop in &r.path.hops {
                     for n in [&hop.from, &hop.to] {
-                        nodes.entry(n.id.clone()).or_insert_with(|| ExportNode {
-                            id: n.id.clone(),
-                            kind: n.kind.clone(),
+                        nodes.entry(n.id.to_string()).or_insert_with(|| ExportNode {
+                            id: n.id.to_string(),
+                            kind: n.kind.to_string(),
                             privilege: None,
                         });
                     }
                     edges.insert(export_edge(hop));
                 }
-                if let Some(node) = nodes.get_mut(&r.role) {
+                if let Some(node) = nodes.get_mut(&*r.role) {
                     node.privilege = Some(r.privilege);
                 }
             }
         }
         reach.sort_by(|a, b| (&a.role, a.how).cmp(&(&b.role, b.how)));
         ReachGraph {
-            identity: start.id.clone(),
+            identity: start.id.to_string(),
             audit_time: now,
             nodes: nodes.into_values().collect(),
             edges: edges.into_iter().collect(),
@@ -183,14 +183,14 @@ fn export_edge(hop: &Hop) -> ExportEdge {
         }
     }
     ExportEdge {
-        from: hop.from.id.clone(),
-        to: hop.to.id.clone(),
+        from: hop.from.id.to_string(),
+        to: hop.to.id.to_string(),
         relation: hop.relation,
         kind: hop.kind,
         window_start: hop.window.and_then(|w| w.start),
         window_end: hop.window.and_then(|w| w.end),
         conditions,
-        method: hop.method.clone(),
+        method: hop.method.as_deref().map(str::to_string),
     }
 }
 

@@ -21,6 +21,7 @@ use crate::model::{
 };
 use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// A node handle. Only [`PermissionGraph`] makes them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -46,7 +47,8 @@ impl NodeKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Node {
     pub kind: NodeKind,
-    pub id: String,
+    /// Shared by every path that names the node (see [`NodeRef`]).
+    pub id: Arc<str>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,7 +65,7 @@ pub enum EdgeKind {
         conditions: Vec<Condition>,
     },
     CanEscalate {
-        method: String,
+        method: Arc<str>,
     },
     Holds,
 }
@@ -71,7 +73,8 @@ pub enum EdgeKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Edge {
     pub kind: EdgeKind,
-    pub provenance: Provenance,
+    /// Shared with the hops of every path through the edge.
+    pub provenance: Arc<Provenance>,
 }
 
 /// Which namespace a node id lives in: identities and roles may share ids across sources.
@@ -84,9 +87,9 @@ enum Space {
 
 pub struct PermissionGraph {
     g: DiGraph<Node, Edge, u32>,
-    identities: HashMap<String, NodeIndex<u32>>,
-    roles: HashMap<String, NodeIndex<u32>>,
-    secrets: HashMap<String, NodeIndex<u32>>,
+    identities: HashMap<Arc<str>, NodeIndex<u32>>,
+    roles: HashMap<Arc<str>, NodeIndex<u32>>,
+    secrets: HashMap<Arc<str>, NodeIndex<u32>>,
 }
 
 impl PermissionGraph {
@@ -126,7 +129,7 @@ impl PermissionGraph {
                             kind: m.kind,
                             window: m.window,
                         },
-                        provenance: m.provenance.clone(),
+                        provenance: Arc::new(m.provenance.clone()),
                     },
                 );
             }
@@ -144,7 +147,7 @@ impl PermissionGraph {
                             kind: a.kind,
                             window: a.window,
                         },
-                        provenance: a.provenance.clone(),
+                        provenance: Arc::new(a.provenance.clone()),
                     },
                 );
             }
@@ -160,7 +163,7 @@ impl PermissionGraph {
                         kind: EdgeKind::CanAssume {
                             conditions: t.conditions.clone(),
                         },
-                        provenance: t.provenance.clone(),
+                        provenance: Arc::new(t.provenance.clone()),
                     },
                 );
             }
@@ -175,9 +178,9 @@ impl PermissionGraph {
                     r,
                     Edge {
                         kind: EdgeKind::CanEscalate {
-                            method: e.method.clone(),
+                            method: Arc::from(e.method.as_str()),
                         },
-                        provenance: e.provenance.clone(),
+                        provenance: Arc::new(e.provenance.clone()),
                     },
                 );
             }
@@ -194,7 +197,7 @@ impl PermissionGraph {
                     n,
                     Edge {
                         kind: EdgeKind::Holds,
-                        provenance: s.provenance.clone(),
+                        provenance: Arc::new(s.provenance.clone()),
                     },
                 );
             }
@@ -202,7 +205,7 @@ impl PermissionGraph {
         pg
     }
 
-    fn space(&self, space: Space) -> &HashMap<String, NodeIndex<u32>> {
+    fn space(&self, space: Space) -> &HashMap<Arc<str>, NodeIndex<u32>> {
         match space {
             Space::Identity => &self.identities,
             Space::Role => &self.roles,
@@ -211,16 +214,17 @@ impl PermissionGraph {
     }
 
     fn add_node(&mut self, space: Space, kind: NodeKind, id: &str) {
+        let id: Arc<str> = Arc::from(id);
         let ix = self.g.add_node(Node {
             kind,
-            id: id.to_string(),
+            id: Arc::clone(&id),
         });
         let index = match space {
             Space::Identity => &mut self.identities,
             Space::Role => &mut self.roles,
             Space::Secret => &mut self.secrets,
         };
-        index.insert(id.to_string(), ix);
+        index.insert(id, ix);
     }
 
     fn lookup(&self, space: Space, id: &str) -> Option<NodeIndex<u32>> {
@@ -265,8 +269,8 @@ impl PermissionGraph {
     fn node_ref(&self, n: NodeIndex<u32>) -> NodeRef {
         let node = &self.g[n];
         NodeRef {
-            id: node.id.clone(),
-            kind: node.kind.label().to_string(),
+            id: Arc::clone(&node.id),
+            kind: node.kind.label(),
         }
     }
 
@@ -299,7 +303,7 @@ impl PermissionGraph {
                 None,
                 None,
                 Vec::new(),
-                Some(method.clone()),
+                Some(Arc::clone(method)),
             ),
             EdgeKind::Holds => (Relation::Holds, None, None, Vec::new(), None),
         };
@@ -311,7 +315,7 @@ impl PermissionGraph {
             conditions,
             method,
             to: self.node_ref(to),
-            source: edge.provenance.clone(),
+            source: Arc::clone(&edge.provenance),
         }
     }
 

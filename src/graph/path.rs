@@ -3,6 +3,7 @@
 use crate::model::{AssignmentKind, Condition, Provenance, Window};
 use serde::Serialize;
 use std::fmt::{self, Write as _};
+use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -28,9 +29,10 @@ impl Relation {
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct NodeRef {
-    pub id: String,
+    /// Shared with the graph's node: a path is cheap to build and to copy into evidence.
+    pub id: Arc<str>,
     /// `human`, `group`, `role`, `secret`…
-    pub kind: String,
+    pub kind: &'static str,
 }
 
 /// One edge of a path with everything that qualifies it.
@@ -45,9 +47,10 @@ pub struct Hop {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub conditions: Vec<Condition>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub method: Option<String>,
+    pub method: Option<Arc<str>>,
     pub to: NodeRef,
-    pub source: Provenance,
+    /// Shared with the graph's edge (every path through the edge names the same record).
+    pub source: Arc<Provenance>,
 }
 
 /// A path from an identity to what it reaches.
@@ -104,7 +107,7 @@ impl Path {
 
     /// Sources of every hop, for a finding's evidence.
     pub fn sources(&self) -> impl Iterator<Item = &Provenance> {
-        self.hops.iter().map(|h| &h.source)
+        self.hops.iter().map(|h| &*h.source)
     }
 }
 

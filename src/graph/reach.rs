@@ -24,7 +24,8 @@ pub enum ReachMode {
 /// A role reached, with its privilege and the path that explains it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Reached {
-    pub role: String,
+    /// Shared with the graph's node.
+    pub role: std::sync::Arc<str>,
     pub privilege: PrivilegeLevel,
     pub path: Path,
 }
@@ -224,7 +225,7 @@ impl PermissionGraph {
                     _ => PrivilegeLevel::None,
                 };
                 Reached {
-                    role: node.id.clone(),
+                    role: std::sync::Arc::clone(&node.id),
                     privilege,
                     path,
                 }

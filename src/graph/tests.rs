@@ -114,15 +114,15 @@ fn standing_reach_follows_nested_groups_and_role_chains_safely() {
     let (_, g) = org();
     let alice = g.identity("alice").unwrap();
     let reached = g.reach(alice, now(), ReachMode::Standing);
-    let ids: Vec<&str> = reached.iter().map(|r| r.role.as_str()).collect();
+    let ids: Vec<&str> = reached.iter().map(|r| &*r.role).collect();
     assert_eq!(ids, vec!["mfa-admin", "ops", "prod-admin"]);
-    let prod = reached.iter().find(|r| r.role == "prod-admin").unwrap();
+    let prod = reached.iter().find(|r| &*r.role == "prod-admin").unwrap();
     assert_eq!(
         prod.path.to_string(),
         "alice -member-of(standing)-> team -member-of(standing)-> platform -assigned(standing)-> ops -can-assume-> prod-admin"
     );
     assert!(!prod.path.conditional);
-    let mfa = reached.iter().find(|r| r.role == "mfa-admin").unwrap();
+    let mfa = reached.iter().find(|r| &*r.role == "mfa-admin").unwrap();
     assert!(mfa.path.conditional);
     assert_eq!(prod.privilege, PrivilegeLevel::Admin);
 }
@@ -134,7 +134,7 @@ fn temporary_edges_count_in_effective_mode_inside_their_window_and_linger_after_
     assert!(g.reach(bob, now(), ReachMode::Standing).is_empty());
     let eff = g.reach(bob, now(), ReachMode::Effective);
     assert_eq!(
-        eff.iter().map(|r| r.role.as_str()).collect::<Vec<_>>(),
+        eff.iter().map(|r| &*r.role).collect::<Vec<_>>(),
         vec!["ops", "prod-admin"]
     );
     let before: Timestamp = "2026-05-31T19:00:00Z".parse().unwrap();
@@ -175,7 +175,7 @@ fn escalation_paths_come_last_and_say_so() {
     inv.finalize().unwrap();
     let g = PermissionGraph::build(&inv);
     let reached = g.reach(g.identity("dev").unwrap(), now(), ReachMode::Standing);
-    let admin = reached.iter().find(|r| r.role == "admin").unwrap();
+    let admin = reached.iter().find(|r| &*r.role == "admin").unwrap();
     assert!(admin.path.via_escalation);
     assert_eq!(
         admin.path.to_string(),
@@ -184,7 +184,7 @@ fn escalation_paths_come_last_and_say_so() {
     assert!(
         !reached
             .iter()
-            .find(|r| r.role == "deployer")
+            .find(|r| &*r.role == "deployer")
             .unwrap()
             .path
             .via_escalation
@@ -197,7 +197,7 @@ fn eligible_reach_needs_exactly_one_activation() {
     let alice = g.identity("alice").unwrap();
     let el = g.eligible_reach(alice, now());
     assert_eq!(
-        el.iter().map(|r| r.role.as_str()).collect::<Vec<_>>(),
+        el.iter().map(|r| &*r.role).collect::<Vec<_>>(),
         vec!["break-admin"]
     );
     assert_eq!(el[0].path.hops[0].kind, Some(AssignmentKind::Eligible));
@@ -212,7 +212,7 @@ fn path_identity_key_ignores_sources() {
     let r = g.reach(alice, now(), ReachMode::Standing);
     let key = r
         .iter()
-        .find(|r| r.role == "ops")
+        .find(|r| &*r.role == "ops")
         .unwrap()
         .path
         .identity_key();

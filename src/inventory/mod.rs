@@ -458,11 +458,11 @@ pub fn build(
                 return out;
             };
             let standing = graph.reach(node, now, ReachMode::Standing);
-            let standing_roles: HashSet<&str> = standing.iter().map(|r| r.role.as_str()).collect();
+            let standing_roles: HashSet<&str> = standing.iter().map(|r| &*r.role).collect();
             let temporary: Vec<Reached> = graph
                 .reach(node, now, ReachMode::Effective)
                 .into_iter()
-                .filter(|r| !standing_roles.contains(r.role.as_str()))
+                .filter(|r| !standing_roles.contains(&*r.role))
                 .collect();
             let eligible = graph.eligible_reach(node, now);
             let secrets = held_secrets(inventory, &identity.id, now);
@@ -590,7 +590,7 @@ impl RowContext<'_> {
         InventoryRow {
             identity: identity.id.clone(),
             identity_kind: identity.kind,
-            entitlement: reached.role.clone(),
+            entitlement: reached.role.to_string(),
             privilege: reached.privilege,
             permissions,
             assignment,

@@ -54,7 +54,7 @@ pub fn last_use<'a>(
     identity: &str,
     reached: &Reached,
 ) -> Usage<'a> {
-    let role = reached.role.as_str();
+    let role: &str = &reached.role;
     let mut records = Vec::new();
     let mut last = None;
     for a in inventory
@@ -80,12 +80,12 @@ pub fn last_use<'a>(
             records,
         };
     }
-    let granting = reached.path.hops.iter().rev().find(|h| h.to.id == role);
-    if let Some(hop) = granting.filter(|h| h.from.id != identity) {
+    let granting = reached.path.hops.iter().rev().find(|h| &*h.to.id == role);
+    if let Some(hop) = granting.filter(|h| &*h.from.id != identity) {
         let group_use = inventory
             .assignments
             .iter()
-            .filter(|a| a.subject == hop.from.id && a.role == role)
+            .filter(|a| *a.subject == *hop.from.id && a.role == role)
             .filter_map(|a| a.last_used)
             .max();
         if group_use.is_some() {

@@ -31,12 +31,19 @@ pub const HEADER: [&str; 12] = [
 
 /// Renders findings and suppressed findings as CSV, header first, `\n` line endings.
 pub fn render(report: &ScanReport) -> String {
+    let mut out = Vec::new();
+    write(report, &mut out).expect("writing CSV to memory cannot fail");
+    String::from_utf8(out).expect("CSV built from Rust strings is UTF-8")
+}
+
+/// Streams the CSV report row by row (see [`render`]).
+pub fn write(report: &ScanReport, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     // The header is constant and needs no quoting; written plainly it stays easy to match.
-    let mut buffer = HEADER.join(",").into_bytes();
-    buffer.push(b'\n');
+    out.write_all(HEADER.join(",").as_bytes())?;
+    out.write_all(b"\n")?;
     let mut writer = ::csv::WriterBuilder::new()
         .quote_style(::csv::QuoteStyle::Always)
-        .from_writer(buffer);
+        .from_writer(out);
     let rows = report.findings.iter().map(|f| row(f, None)).chain(
         report
             .suppressed
@@ -44,15 +51,12 @@ pub fn render(report: &ScanReport) -> String {
             .map(|s| row(&s.finding, Some(&s.reason))),
     );
     for cells in rows {
-        // Writing to a Vec cannot fail and every row has the header's width.
+        // Every row has the header's width, so only the writer itself can fail.
         writer
             .write_record(cells.iter().map(|cell| escape::csv_cell(cell).into_owned()))
-            .expect("writing a CSV record to memory");
+            .map_err(std::io::Error::from)?;
     }
-    let bytes = writer
-        .into_inner()
-        .expect("flushing a CSV writer to memory");
-    String::from_utf8(bytes).expect("CSV built from Rust strings is UTF-8")
+    writer.flush()
 }
 
 /// The unescaped cells of one row, in [`HEADER`] order.

@@ -772,9 +772,9 @@ mod tests {
     fn diagram_marks_each_hop_kind() {
         use crate::graph::{Hop, NodeRef};
         use crate::model::{Condition, ConditionKind, Provenance, Window};
-        let node = |id: &str, kind: &str| NodeRef {
+        let node = |id: &str, kind: &'static str| NodeRef {
             id: id.into(),
-            kind: kind.into(),
+            kind,
         };
         let hop = |from, relation, kind, to| Hop {
             from,
@@ -784,7 +784,7 @@ mod tests {
             conditions: Vec::new(),
             method: None,
             to,
-            source: Provenance::synthetic("t"),
+            source: Provenance::synthetic("t").into(),
         };
         let mut temporary = hop(
             node("ops", "group"),

@@ -12,12 +12,18 @@ use super::ScanReport;
 
 /// Renders the report as pretty JSON ending in a newline.
 pub fn render(report: &ScanReport) -> String {
-    // Serialization can only fail on a map whose keys are not strings; every map key in the
-    // report is a string or a unit enum (Severity), so failure is a bug in the report model.
-    let mut out = serde_json::to_string_pretty(report)
-        .expect("ScanReport serializes to JSON: every map key is a string or a unit enum");
-    out.push('\n');
-    out
+    let mut out = Vec::new();
+    write(report, &mut out).expect("writing JSON to memory cannot fail");
+    String::from_utf8(out).expect("serde_json writes UTF-8")
+}
+
+/// Streams the report as pretty JSON ending in a newline: a large organisation's report is
+/// never held in memory as one string.
+pub fn write(report: &ScanReport, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    // Serialization can only fail on a map whose keys are not strings (every map key in the
+    // report is a string or a unit enum, Severity) or on the writer: only the latter is real.
+    serde_json::to_writer_pretty(&mut *out, report).map_err(std::io::Error::from)?;
+    out.write_all(b"\n")
 }
 
 #[cfg(test)]

@@ -76,6 +76,16 @@ impl ReportFormat {
         }
     }
 
+    /// Writes the report; JSON and CSV, the formats large organisations produce in bulk,
+    /// are streamed rather than built in memory first.
+    pub fn write(self, report: &ScanReport, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        match self {
+            ReportFormat::Json => json::write(report, out),
+            ReportFormat::Csv => csv::write(report, out),
+            _ => out.write_all(self.render(report).as_bytes()),
+        }
+    }
+
     pub fn render(self, report: &ScanReport) -> String {
         match self {
             ReportFormat::Json => json::render(report),
@@ -188,10 +198,10 @@ pub(crate) mod test_support {
     use crate::graph::{Hop, NodeRef, Path, Relation};
     use crate::model::{AssignmentKind, Provenance};
 
-    fn node(id: &str, kind: &str) -> NodeRef {
+    fn node(id: &str, kind: &'static str) -> NodeRef {
         NodeRef {
             id: id.into(),
-            kind: kind.into(),
+            kind,
         }
     }
 
@@ -204,7 +214,9 @@ pub(crate) mod test_support {
             conditions: Vec::new(),
             method: None,
             to,
-            source: Provenance::new("okta", "okta/groups.json").at_line(line),
+            source: Provenance::new("okta", "okta/groups.json")
+                .at_line(line)
+                .into(),
         }
     }
 

@@ -53,7 +53,7 @@ struct Usage<'a> {
 /// role itself stands in for it, and the message says so: the source then records use per
 /// group or per role, not per person, and flagging every member as dormant would be noise.
 fn last_use<'a>(ctx: &RuleContext<'a>, identity: &str, reached: &Reached) -> Usage<'a> {
-    let role = reached.role.as_str();
+    let role: &str = &reached.role;
     let assignments = ctx.assignments_for(identity, role);
     let mut records = Vec::new();
     let mut last = None;
@@ -74,8 +74,8 @@ fn last_use<'a>(ctx: &RuleContext<'a>, identity: &str, reached: &Reached) -> Usa
             records,
         };
     }
-    let granting = reached.path.hops.iter().rev().find(|h| h.to.id == role);
-    if let Some(hop) = granting.filter(|h| h.from.id != identity) {
+    let granting = reached.path.hops.iter().rev().find(|h| &*h.to.id == role);
+    if let Some(hop) = granting.filter(|h| &*h.from.id != identity) {
         let group_use = ctx
             .assignments_for(&hop.from.id, role)
             .filter_map(|a| a.last_used)
