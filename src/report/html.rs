@@ -182,7 +182,7 @@ fn diagram(path: &Path) -> Option<Diagram> {
         });
         x + w
     };
-    x = push_node(x, &start.id, &start.kind);
+    x = push_node(x, &start.id, start.kind);
     for hop in &path.hops {
         let class = edge_class(hop.relation, hop.kind);
         let mut label = hop.relation.as_str().to_string();
@@ -222,7 +222,7 @@ fn diagram(path: &Path) -> Option<Diagram> {
             note,
             conditional: !hop.conditions.is_empty(),
         });
-        x = push_node(x + gap, &hop.to.id, &hop.to.kind);
+        x = push_node(x + gap, &hop.to.id, hop.to.kind);
     }
     Some(Diagram {
         width: x + 10,
