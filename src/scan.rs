@@ -369,16 +369,22 @@ pub fn evaluate(
     config: &Config,
     now: Timestamp,
 ) -> (Vec<Finding>, Coverage) {
-    let mut diagnostics = Vec::new();
-    let grants = reconstruct_grants(
-        &inventory.grant_events,
-        config.policy.jit_default_window,
-        &mut diagnostics,
+    // Grants and the graph read different parts of the inventory: build them side by side.
+    let ((grants, diagnostics), graph) = rayon::join(
+        || {
+            let mut diagnostics = Vec::new();
+            let grants = reconstruct_grants(
+                &inventory.grant_events,
+                config.policy.jit_default_window,
+                &mut diagnostics,
+            );
+            (grants, diagnostics)
+        },
+        || PermissionGraph::build(inventory),
     );
     inventory.diagnostics.extend(diagnostics);
     inventory.diagnostics.sort();
     inventory.diagnostics.dedup();
-    let graph = PermissionGraph::build(inventory);
     let subject = Subject::new(inventory, &graph, &grants, &config.policy, now);
     let run = run_rules(&config.rules, &subject);
     let mut gaps: Vec<String> = inventory
