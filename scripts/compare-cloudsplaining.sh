@@ -34,6 +34,7 @@ seconds() { awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$1" \
   | awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }'; }
 
 rm -rf "$BENCH_DIR/cs-out" "$BENCH_DIR/residue-out"
+mkdir -p "$BENCH_DIR/cs-out"  # cloudsplaining requires the output directory to exist
 /usr/bin/time -v cloudsplaining scan --input-file "$FILE" --output "$BENCH_DIR/cs-out" \
   --skip-open-report >/dev/null 2>"$BENCH_DIR/cs-time.txt" || {
   echo "cloudsplaining failed:" >&2; tail -20 "$BENCH_DIR/cs-time.txt" >&2; exit 1; }
@@ -46,33 +47,35 @@ fi
 cs=$(seconds "$BENCH_DIR/cs-time.txt"); rs=$(seconds "$BENCH_DIR/residue-time.txt")
 awk -v c="$cs" -v r="$rs" 'BEGIN { printf "cloudsplaining %.2f s, residue %.3f s, ratio %.0fx\n", c, r, (r > 0 ? c / r : 0) }'
 
-# Admin-equivalent principals: cloudsplaining's privilege-escalation / admin findings
-# versus residue's SP001 (standing admin) and SP004 (escalation to admin) subjects.
-python3 - "$BENCH_DIR/cs-out" "$BENCH_DIR/residue-out/report.json" <<'PY'
-import glob, json, sys
-cs_dir, residue_report = sys.argv[1], sys.argv[2]
-cs = set()
-for path in glob.glob(cs_dir + "/*.json"):
-    data = json.load(open(path))
-    if not isinstance(data, dict):
-        continue
-    for kind in ("users", "roles", "groups"):
-        for p in (data.get(kind) or {}).values():
-            if not isinstance(p, dict):
-                continue
-            flagged = p.get("is_excluded") is False and (
-                any(f.get("PrivilegeEscalation") or f.get("PermissionsManagement") for f in (p.get("inline_policies") or {}).values() if isinstance(f, dict)))
-            if flagged:
-                cs.add(p.get("name"))
-    for pol in (data.get("customer_managed_policies") or {}).values():
-        if isinstance(pol, dict) and pol.get("PrivilegeEscalation"):
-            pass
-r = json.load(open(residue_report))
-admin = {f["subject"] for f in r["findings"] if f["rule_id"] in ("SP001", "SP004")}
-print(f"residue flags {len(admin)} principals as admin-equivalent (SP001 standing admin, SP004 escalation to admin)")
-print(f"cloudsplaining flags {len(cs)} principals with privilege-escalation or permissions-management inline policies")
-short = lambda s: s.rsplit("/", 1)[-1]
-only_r = sorted({short(a) for a in admin} - cs)
-only_c = sorted(cs - {short(a) for a in admin})
-print(f"only residue: {len(only_r)} (e.g. {only_r[:5]}); only cloudsplaining: {len(only_c)} (e.g. {only_c[:5]})")
+# Admin-equivalent principals. cloudsplaining reports per policy: a policy whose
+# PrivilegeEscalation finding lists at least one method (its "findings") flags every user
+# and role it is attached to, and every member of every group it is attached to.
+# residue reports per principal: SP001 (standing admin) and SP004 (can escalate to admin).
+python3 - "$BENCH_DIR/cs-out/iam-findings-authorization-details.json" "$BENCH_DIR/residue-out/report.json" <<'PY'
+import json, sys
+cs_file, residue_report = sys.argv[1], sys.argv[2]
+data = json.load(open(cs_file))
+flagged_users, flagged_roles, flagged_groups = set(), set(), set()
+for kind in ("customer_managed_policies", "aws_managed_policies", "inline_policies"):
+    for pol in (data.get(kind) or {}).values():
+        if not ((pol.get("PrivilegeEscalation") or {}).get("findings")):
+            continue
+        attached = pol.get("AttachedTo") or {}
+        flagged_users.update(attached.get("users") or [])
+        flagged_roles.update(attached.get("roles") or [])
+        flagged_groups.update(attached.get("groups") or [])
+cs = {("user", u) for u in flagged_users} | {("role", r) for r in flagged_roles}
+for user in (data.get("users") or {}).values():
+    if set((user.get("groups") or {}).keys()) & flagged_groups:
+        cs.add(("user", user["name"]))
+report = json.load(open(residue_report))
+residue = set()
+for f in report["findings"]:
+    if f["rule_id"] in ("SP001", "SP004") and (":user/" in f["subject"] or ":role/" in f["subject"]):
+        kind = "user" if ":user/" in f["subject"] else "role"
+        residue.add((kind, f["subject"].rsplit("/", 1)[-1]))
+print(f"residue: {len(residue)} users and roles admin-equivalent (SP001 standing admin, SP004 escalation to admin)")
+print(f"cloudsplaining: {len(cs)} users and roles with a privilege-escalation policy (attached directly or through a group)")
+both = residue & cs
+print(f"both: {len(both)}; only residue: {len(residue - cs)} {sorted(residue - cs)[:5]}; only cloudsplaining: {len(cs - residue)} {sorted(cs - residue)[:5]}")
 PY
