@@ -23,6 +23,8 @@ use super::{Clause, Document, Effect, Match, Pattern, Statement};
 use crate::connectors::aws::actions::{table, Action};
 use crate::model::PrivilegeLevel;
 use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock, RwLock};
 
 /// The IAM actions that together let a principal give itself any permission. A principal
 /// allowed all of them on all of its account's IAM resources is admin.
@@ -258,7 +260,7 @@ impl<'a> Layers<'a> {
                     }
                 }
                 let resources = self.resources(s);
-                for action in candidates(s) {
+                for action in candidates(s).iter() {
                     let privilege = action.level.privilege();
                     if privilege <= plain {
                         break;
@@ -306,9 +308,39 @@ impl<'a> Layers<'a> {
 }
 
 /// The known actions a statement's action set contains, most privileged first.
-fn candidates(s: &Statement) -> Vec<&'static Action> {
+///
+/// Memoized per distinct action set: an organisation attaches the same few hundred policies
+/// to thousands of principals, and expanding `s3:*` or a `NotAction` against the whole
+/// action table for each of them was most of an authorization-details scan.
+fn candidates(s: &Statement) -> Arc<[&'static Action]> {
+    static CACHE: OnceLock<RwLock<HashMap<String, Arc<[&'static Action]>>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    let key = action_set_key(&s.actions);
+    if let Some(hit) = cache.read().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        return Arc::clone(hit);
+    }
+    let computed: Arc<[&'static Action]> = expand(&s.actions).into();
+    let mut map = cache.write().unwrap_or_else(|e| e.into_inner());
+    Arc::clone(map.entry(key).or_insert(computed))
+}
+
+/// The action set as text: equal keys expand to the same actions.
+fn action_set_key(m: &Match) -> String {
+    let (tag, patterns) = match m {
+        Match::Only(ps) => ('+', ps),
+        Match::AllBut(ps) => ('-', ps),
+    };
+    let mut key = String::from(tag);
+    for p in patterns {
+        key.push_str(&p.text);
+        key.push('\n');
+    }
+    key
+}
+
+fn expand(actions: &Match) -> Vec<&'static Action> {
     let t = table();
-    match &s.actions {
+    match actions {
         Match::Only(ps)
             if ps.iter().all(|p| {
                 p.text
