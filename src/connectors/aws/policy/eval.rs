@@ -313,7 +313,8 @@ impl<'a> Layers<'a> {
 /// to thousands of principals, and expanding `s3:*` or a `NotAction` against the whole
 /// action table for each of them was most of an authorization-details scan.
 fn candidates(s: &Statement) -> Arc<[&'static Action]> {
-    static CACHE: OnceLock<RwLock<HashMap<String, Arc<[&'static Action]>>>> = OnceLock::new();
+    type Expansions = RwLock<HashMap<String, Arc<[&'static Action]>>>;
+    static CACHE: OnceLock<Expansions> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
     let key = action_set_key(&s.actions);
     if let Some(hit) = cache.read().unwrap_or_else(|e| e.into_inner()).get(&key) {
