@@ -6,6 +6,7 @@
 //! [`registry`].
 
 pub mod catalog;
+mod elevation;
 pub mod params;
 mod registry;
 
@@ -53,6 +54,7 @@ pub struct Subject<'a> {
 struct Lookups<'a> {
     grants_by_principal: HashMap<&'a str, Vec<u32>>,
     grants_by_pair: HashMap<(&'a str, &'a str), Vec<u32>>,
+    grants_by_entitlement: HashMap<&'a str, Vec<u32>>,
     assignments_by_pair: HashMap<(&'a str, &'a str), Vec<u32>>,
     memberships_by_pair: HashMap<(&'a str, &'a str), Vec<u32>>,
     /// Change events that name an entitlement, by (target, entitlement).
@@ -74,6 +76,10 @@ impl<'a> Lookups<'a> {
                 .push(n);
             l.grants_by_pair
                 .entry((g.principal.as_str(), g.entitlement.as_str()))
+                .or_default()
+                .push(n);
+            l.grants_by_entitlement
+                .entry(g.entitlement.as_str())
                 .or_default()
                 .push(n);
         }
@@ -231,6 +237,16 @@ impl<'a> RuleContext<'a> {
     pub fn grants_for(&self, principal: &str, entitlement: &str) -> std::vec::IntoIter<&'a Grant> {
         let grants = self.grants;
         positions(&self.lookups.grants_by_pair, &(principal, entitlement))
+            .iter()
+            .map(|&n| &grants[n as usize])
+            .collect::<Vec<_>>()
+            .into_iter()
+    }
+
+    /// The grants of `entitlement` to anyone, in grant order.
+    pub fn grants_on(&self, entitlement: &str) -> std::vec::IntoIter<&'a Grant> {
+        let grants = self.grants;
+        positions(&self.lookups.grants_by_entitlement, &entitlement)
             .iter()
             .map(|&n| &grants[n as usize])
             .collect::<Vec<_>>()
