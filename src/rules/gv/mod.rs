@@ -5,6 +5,7 @@ pub mod gv001_approval_gap;
 pub mod gv002_window_too_long;
 pub mod gv003_break_glass_unreviewed;
 pub mod gv004_ownerless_non_human_identity;
+pub mod gv006_missing_justification;
 
 use crate::model::Grant;
 use crate::rules::rv::entitlement_words;
