@@ -32,6 +32,7 @@ fn entries() -> Vec<((&'static str, &'static str), &'static dyn Rule)> {
         (catalog!("rules/gv/GV003-break-glass-unreviewed.yaml"), &gv::gv003_break_glass_unreviewed::BreakGlassUnreviewed),
         (catalog!("rules/gv/GV004-ownerless-non-human-identity.yaml"), &gv::gv004_ownerless_non_human_identity::OwnerlessNonHumanIdentity),
         (catalog!("rules/gv/GV006-missing-justification.yaml"), &gv::gv006_missing_justification::MissingJustification),
+        (catalog!("rules/gv/GV007-policy-window-too-long.yaml"), &gv::gv007_policy_window_too_long::PolicyWindowTooLong),
         (catalog!("rules/rv/RV001-expired-grant-still-assigned.yaml"), &rv::rv001_expired_grant_still_assigned::ExpiredGrantStillAssigned),
         (catalog!("rules/rv/RV002-unverified-revocation.yaml"), &rv::rv002_unverified_revocation::UnverifiedRevocation),
         (catalog!("rules/rv/RV003-revoked-but-still-present.yaml"), &rv::rv003_revoked_but_still_present::RevokedButStillPresent),

@@ -6,6 +6,7 @@ pub mod gv002_window_too_long;
 pub mod gv003_break_glass_unreviewed;
 pub mod gv004_ownerless_non_human_identity;
 pub mod gv006_missing_justification;
+pub mod gv007_policy_window_too_long;
 
 use crate::model::Grant;
 use crate::rules::rv::entitlement_words;
