@@ -46,6 +46,7 @@ fn entries() -> Vec<((&'static str, &'static str), &'static dyn Rule)> {
         (catalog!("rules/sp/SP003-dormant-standing-privilege.yaml"), &sp::sp003_dormant_standing_privilege::DormantStandingPrivilege),
         (catalog!("rules/sp/SP004-escalation-to-admin.yaml"), &sp::sp004_escalation_to_admin::EscalationToAdmin),
         (catalog!("rules/sp/SP005-non-human-standing-write.yaml"), &sp::sp005_non_human_standing_write::NonHumanStandingWrite),
+        (catalog!("rules/sp/SP006-repeated-elevation.yaml"), &sp::sp006_repeated_elevation::RepeatedElevation),
     ]
 }
 
