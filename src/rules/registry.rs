@@ -31,6 +31,7 @@ fn entries() -> Vec<((&'static str, &'static str), &'static dyn Rule)> {
         (catalog!("rules/gv/GV002-window-too-long.yaml"), &gv::gv002_window_too_long::WindowTooLong),
         (catalog!("rules/gv/GV003-break-glass-unreviewed.yaml"), &gv::gv003_break_glass_unreviewed::BreakGlassUnreviewed),
         (catalog!("rules/gv/GV004-ownerless-non-human-identity.yaml"), &gv::gv004_ownerless_non_human_identity::OwnerlessNonHumanIdentity),
+        (catalog!("rules/gv/GV005-persistence-while-elevated.yaml"), &gv::gv005_persistence_while_elevated::PersistenceWhileElevated),
         (catalog!("rules/gv/GV006-missing-justification.yaml"), &gv::gv006_missing_justification::MissingJustification),
         (catalog!("rules/gv/GV007-policy-window-too-long.yaml"), &gv::gv007_policy_window_too_long::PolicyWindowTooLong),
         (catalog!("rules/rv/RV001-expired-grant-still-assigned.yaml"), &rv::rv001_expired_grant_still_assigned::ExpiredGrantStillAssigned),
