@@ -172,7 +172,11 @@ fn parameter_defaults_parse_as_their_type() {
                 );
             }
             if !spec.allowed.is_empty() {
-                assert_eq!(spec.kind, ParamKind::String, "{at}: only strings list values");
+                assert_eq!(
+                    spec.kind,
+                    ParamKind::String,
+                    "{at}: only strings list values"
+                );
                 assert!(
                     matches!(&value, ParamValue::String(v) if spec.allowed.contains(v)),
                     "{at}: the default is not one of the allowed values"

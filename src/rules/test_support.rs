@@ -9,8 +9,8 @@ use crate::graph::PermissionGraph;
 use crate::model::{
     reconstruct_grants, Assignment, AssignmentKind, ChangeEvent, ChangeKind, Condition,
     ConditionKind, Escalation, GrantEvent, GrantEventKind, Identity, IdentityKind, Inventory,
-    JitPolicy, Membership, PrivilegeLevel, Provenance, Role, Secret, SecretKind, Timestamp,
-    Trust, Window,
+    JitPolicy, Membership, PrivilegeLevel, Provenance, Role, Secret, SecretKind, Timestamp, Trust,
+    Window,
 };
 use std::path::Path;
 
@@ -223,7 +223,10 @@ impl Fixture {
             entitlement: None,
             provenance,
         });
-        self.inventory.change_events.last_mut().expect("just pushed")
+        self.inventory
+            .change_events
+            .last_mut()
+            .expect("just pushed")
     }
 
     /// A JIT system's policy for `role`; set its fields on the returned record.

@@ -916,7 +916,10 @@ fn jit_policy_mistakes_are_errors_with_line_and_field() {
         unknown.contains("line 2") && unknown.contains("unknown field `max_duration`"),
         "{unknown}"
     );
-    assert!(unknown.contains("max_window"), "lists the known fields: {unknown}");
+    assert!(
+        unknown.contains("max_window"),
+        "lists the known fields: {unknown}"
+    );
     let bad = err("jit_policies:\n  - {id: p, system: s, role: r, max_window: soon}\n");
     assert!(
         bad.contains("/jit_policies/0/max_window") && bad.contains("`soon` is not a duration"),

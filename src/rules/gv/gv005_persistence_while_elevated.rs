@@ -69,8 +69,14 @@ fn temporary_windows<'a>(ctx: &RuleContext<'a>) -> HashMap<&'a str, Vec<(Source<
     for a in ctx.inventory.assignments.iter() {
         if bounded(a.kind, &a.window) {
             let s = Source::Assignment(a);
-            by_actor.entry(&a.subject).or_default().push((s, ActedAs::Holder));
-            by_actor.entry(&a.role).or_default().push((s, ActedAs::RoleSession));
+            by_actor
+                .entry(&a.subject)
+                .or_default()
+                .push((s, ActedAs::Holder));
+            by_actor
+                .entry(&a.role)
+                .or_default()
+                .push((s, ActedAs::RoleSession));
         }
     }
     for m in ctx.inventory.memberships.iter() {
@@ -173,12 +179,16 @@ fn still_there<'a>(
         ChangeKind::PermissionGranted => {
             let e = change.entitlement.as_deref()?;
             let given = format!("{target} still holds {}", entitlement_words(ctx, e));
-            if let Some(a) = ctx.assignments_for(target, e).find(|a| a.active_at(ctx.now)) {
+            if let Some(a) = ctx
+                .assignments_for(target, e)
+                .find(|a| a.active_at(ctx.now))
+            {
                 return Some((&a.provenance, given));
             }
-            if let Some(m) = ctx.memberships_for(target, e).find(|m| {
-                m.kind != AssignmentKind::Eligible && m.window.contains(ctx.now)
-            }) {
+            if let Some(m) = ctx
+                .memberships_for(target, e)
+                .find(|m| m.kind != AssignmentKind::Eligible && m.window.contains(ctx.now))
+            {
                 return Some((&m.provenance, given));
             }
             inv.trusts
@@ -199,7 +209,12 @@ fn still_there<'a>(
                 s.age_reference()
                     .is_some_and(|set| change_names_secret(ctx, change, s, set, skew))
             })
-            .map(|s| (&s.provenance, format!("the {} is active", sc::describe(ctx, s)))),
+            .map(|s| {
+                (
+                    &s.provenance,
+                    format!("the {} is active", sc::describe(ctx, s)),
+                )
+            }),
         _ => None,
     }
 }
@@ -443,7 +458,9 @@ mod tests {
             finding.message
         );
         assert!(
-            finding.message.ends_with("still there: service-account svc-new is enabled."),
+            finding
+                .message
+                .ends_with("still there: service-account svc-new is enabled."),
             "{}",
             finding.message
         );
@@ -451,12 +468,10 @@ mod tests {
         // bob's temporary assignment of prod-admin; he makes himself a key that SC003 cannot
         // see (no grant), so GV005 reports it.
         let mut f = org();
-        f.assign("bob", "prod-admin", AssignmentKind::Temporary).window = window(
-            Some("2026-05-30T10:00:00Z"),
-            Some("2026-05-30T14:00:00Z"),
-        );
-        f.secret("bob#key-1", SecretKind::AccessKey, Some("bob")).created =
-            Some(ts("2026-05-30T11:00:00Z"));
+        f.assign("bob", "prod-admin", AssignmentKind::Temporary)
+            .window = window(Some("2026-05-30T10:00:00Z"), Some("2026-05-30T14:00:00Z"));
+        f.secret("bob#key-1", SecretKind::AccessKey, Some("bob"))
+            .created = Some(ts("2026-05-30T11:00:00Z"));
         f.change_event(
             "2026-05-30T11:00:00Z",
             "bob",
@@ -466,9 +481,9 @@ mod tests {
         let finding = only(f.run("GV005", NOW));
         assert_eq!(finding.subject, "bob");
         assert!(
-            finding
-                .message
-                .contains("through a temporary assignment; the elevation closed at 2026-05-30T14:00:00Z"),
+            finding.message.contains(
+                "through a temporary assignment; the elevation closed at 2026-05-30T14:00:00Z"
+            ),
             "{}",
             finding.message
         );

@@ -3,8 +3,9 @@
 
 use super::grant_words;
 use crate::finding::{Finding, Severity};
-use crate::model::{Grant, JitPolicy};
+use crate::model::{Grant, GrantEventKind, JitPolicy};
 use crate::rules::{Rule, RuleContext};
+use std::collections::HashSet;
 
 pub struct MissingJustification;
 
@@ -49,11 +50,20 @@ fn missing_words(lacks_justification: bool, lacks_ticket: bool) -> Option<&'stat
              privilege was needed",
         ),
         (true, false) => Some("with no justification, so its reason is not on record"),
-        (false, true) => Some(
-            "with no ticket, so it cannot be traced to the change or incident it served",
-        ),
+        (false, true) => {
+            Some("with no ticket, so it cannot be traced to the change or incident it served")
+        }
         (false, false) => None,
     }
+}
+
+/// Whether the grant's log could have carried a reason: it shows the request (a `requested`
+/// event: where JIT systems ask why), or its source records reasons on other grants. Grants seen only as activations in a log with no reasons anywhere (the
+/// AWS connector's grants reconstructed from CloudTrail) cannot be held to it.
+fn can_record_reason(grant: &Grant, recording: &HashSet<&str>) -> bool {
+    grant.events.iter().any(|e| {
+        e.event == GrantEventKind::Requested || recording.contains(e.provenance.source.as_str())
+    })
 }
 
 const JUSTIFICATION: &str = "a justification";
@@ -79,6 +89,14 @@ fn unenforced<'a>(
 impl Rule for MissingJustification {
     fn evaluate(&self, ctx: &RuleContext<'_>, out: &mut Vec<Finding>) {
         let require = Require::parse(ctx.params.string("require"));
+        // Sources that record reasons at all: some event of theirs carries one.
+        let recording: HashSet<&str> = ctx
+            .inventory
+            .grant_events
+            .iter()
+            .filter(|e| e.justification.is_some() || e.ticket.is_some())
+            .map(|e| e.provenance.source.as_str())
+            .collect();
         for grant in ctx.grants.iter().filter(|g| g.was_activated()) {
             let has_justification = grant.justification.is_some();
             let has_ticket = grant.ticket.is_some();
@@ -87,6 +105,10 @@ impl Rule for MissingJustification {
                 .jit_policies
                 .iter()
                 .filter(|p| p.role == grant.entitlement);
+            let governed = policies.clone().next().is_some();
+            if !governed && !can_record_reason(grant, &recording) {
+                continue;
+            }
             let gaps = unenforced(policies, grant);
             let (mut lacks_justification, mut lacks_ticket) =
                 require.lacks(has_justification, has_ticket);
@@ -197,7 +219,9 @@ mod tests {
 
     #[test]
     fn a_reason_or_a_ticket_is_enough_by_default_and_denied_requests_are_quiet() {
-        assert!(org(Some("INC-4 restart"), None).run("GV006", NOW).is_empty());
+        assert!(org(Some("INC-4 restart"), None)
+            .run("GV006", NOW)
+            .is_empty());
         assert!(org(None, Some("OPS-1")).run("GV006", NOW).is_empty());
         let mut f = Fixture::new();
         f.identity("alice", IdentityKind::Human);
@@ -220,6 +244,44 @@ mod tests {
     }
 
     #[test]
+    fn activations_from_a_log_that_records_no_reasons_are_not_held_to_one() {
+        let mut f = Fixture::new();
+        f.identity("alice", IdentityKind::Human);
+        f.role("prod-admin", PrivilegeLevel::Admin);
+        f.grant_event(
+            "ct-1",
+            GrantEventKind::Activated,
+            "2026-05-31T08:05:00Z",
+            "alice",
+            "prod-admin",
+        );
+        assert!(f.run("GV006", NOW).is_empty());
+        // The same log records a reason elsewhere: it could have here.
+        f.grant_event(
+            "ct-2",
+            GrantEventKind::Activated,
+            "2026-05-31T09:05:00Z",
+            "alice",
+            "prod-admin",
+        )
+        .ticket = Some("OPS-2".into());
+        assert_eq!(only(f.run("GV006", NOW)).evidence.grant.unwrap().id, "ct-1");
+        // A JIT policy for the role always applies.
+        let mut f = Fixture::new();
+        f.identity("alice", IdentityKind::Human);
+        f.role("prod-admin", PrivilegeLevel::Admin);
+        f.jit_policy("p", "entra-pim", "prod-admin");
+        f.grant_event(
+            "pim-1",
+            GrantEventKind::Activated,
+            "2026-05-31T08:05:00Z",
+            "alice",
+            "prod-admin",
+        );
+        assert_eq!(f.run("GV006", NOW).len(), 1);
+    }
+
+    #[test]
     fn require_ticket_or_both_asks_for_more() {
         let mut f = org(Some("restart"), None);
         f.config("rules: {GV006: {parameters: {require: ticket}}}");
@@ -238,7 +300,10 @@ mod tests {
             .contains("was activated with no justification,"));
         assert_eq!(Require::Both.lacks(true, true), (false, false));
         assert_eq!(Require::Justification.lacks(false, true), (true, false));
-        assert_eq!(Require::JustificationOrTicket.lacks(true, false), (false, false));
+        assert_eq!(
+            Require::JustificationOrTicket.lacks(true, false),
+            (false, false)
+        );
     }
 
     #[test]

@@ -38,7 +38,11 @@ impl Rule for PolicyWindowTooLong {
             let used = match too_long.first() {
                 Some((length, grant)) => format!(
                     " {} on the role {} longer than that limit, the longest {} ({}).",
-                    if too_long.len() == 1 { "1 grant".to_string() } else { format!("{} grants", too_long.len()) },
+                    if too_long.len() == 1 {
+                        "1 grant".to_string()
+                    } else {
+                        format!("{} grants", too_long.len())
+                    },
                     if too_long.len() == 1 { "was" } else { "were" },
                     format_duration(*length),
                     grant.id,

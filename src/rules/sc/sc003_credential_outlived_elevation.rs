@@ -186,8 +186,12 @@ mod tests {
     fn a_key_made_by_a_session_of_the_granted_role_is_tied_to_its_holder() {
         let mut f = org("2026-05-30T00:00:00Z");
         f.identity("svc-etl", IdentityKind::ServiceAccount);
-        f.secret("svc-etl#access-key-1", SecretKind::AccessKey, Some("svc-etl"))
-            .created = Some(ts("2026-05-31T09:30:00Z"));
+        f.secret(
+            "svc-etl#access-key-1",
+            SecretKind::AccessKey,
+            Some("svc-etl"),
+        )
+        .created = Some(ts("2026-05-31T09:30:00Z"));
         f.change_event(
             "2026-05-31T09:30:00Z",
             "prod-admin",

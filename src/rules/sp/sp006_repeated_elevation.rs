@@ -130,7 +130,10 @@ mod tests {
              needs a narrower standing role, or the task should be split so that each part \
              needs less."
         );
-        assert_eq!(finding.evidence.facts["grants"], "g02, g05, g09, g14, g20, g27");
+        assert_eq!(
+            finding.evidence.facts["grants"],
+            "g02, g05, g09, g14, g20, g27"
+        );
         assert_eq!(
             finding.evidence.grant.as_ref().map(|g| g.id.as_str()),
             Some("g27")
