@@ -29,7 +29,8 @@ impl Rule for PolicyWindowTooLong {
             // that the gap is used, not only possible.
             let mut too_long: Vec<(SignedDuration, &Grant)> = ctx
                 .grants_on(&policy.role)
-                .filter(|g| !(g.denied && !g.was_activated()))
+                // A refused request that was never activated granted no window.
+                .filter(|g| g.was_activated() || !g.denied)
                 .filter_map(|g| Some((g.window_length()?, g)))
                 .filter(|(length, _)| *length > limit)
                 .collect();
