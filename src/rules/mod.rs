@@ -314,6 +314,18 @@ impl<'a> RuleContext<'a> {
         self.lookups.secret_ids.contains(id)
     }
 
+    /// Starts a finding about one grant: its principal, its entitlement, keyed on its id.
+    /// Add the grant's evidence with [`FindingBuilder::grant`] (after any source that should
+    /// locate the finding instead).
+    pub fn grant_finding(&self, grant: &Grant, message: String) -> FindingBuilder {
+        self.finding(
+            &grant.principal,
+            Some(&grant.entitlement),
+            &grant.id,
+            message,
+        )
+    }
+
     /// Starts a finding about `subject` (and `entitlement`), whose fingerprint is keyed on
     /// `identity_key` — the part of the fact beyond rule, subject and entitlement that makes
     /// it distinct (a path's node ids, a grant id), never a time or a wording.

@@ -192,6 +192,26 @@ impl Fixture {
         self.inventory.grant_events.last_mut().expect("just pushed")
     }
 
+    /// A grant activated at `time` whose window ends at `end`.
+    pub(crate) fn activation(
+        &mut self,
+        grant_id: &str,
+        time: &str,
+        principal: &str,
+        entitlement: &str,
+        end: &str,
+    ) -> &mut GrantEvent {
+        let event = self.grant_event(
+            grant_id,
+            GrantEventKind::Activated,
+            time,
+            principal,
+            entitlement,
+        );
+        event.window_end = Some(ts(end));
+        event
+    }
+
     /// A change event by `actor`; its action is a name typical of `kind` (`CreateAccessKey`
     /// …). Set the entitlement on the returned record.
     pub(crate) fn change_event(

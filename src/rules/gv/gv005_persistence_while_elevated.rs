@@ -343,9 +343,7 @@ fn finding(
 
 #[cfg(test)]
 mod tests {
-    use crate::model::{
-        AssignmentKind, ChangeKind, GrantEventKind, IdentityKind, PrivilegeLevel, SecretKind,
-    };
+    use crate::model::{AssignmentKind, ChangeKind, IdentityKind, PrivilegeLevel, SecretKind};
     use crate::rules::test_support::{only, ts, window, Fixture};
 
     const NOW: &str = "2026-06-01T00:00:00Z";
@@ -357,14 +355,13 @@ mod tests {
         f.identity("bob", IdentityKind::Human);
         f.role("prod-admin", PrivilegeLevel::Admin);
         f.role("billing-read", PrivilegeLevel::Read);
-        f.grant_event(
+        f.activation(
             "g1",
-            GrantEventKind::Activated,
             "2026-05-31T08:00:00Z",
             "alice",
             "prod-admin",
-        )
-        .window_end = Some(ts("2026-05-31T12:00:00Z"));
+            "2026-05-31T12:00:00Z",
+        );
         f
     }
 

@@ -143,12 +143,7 @@ impl Rule for MissingJustification {
                 grant_words(ctx, grant),
             );
             let mut finding = ctx
-                .finding(
-                    &grant.principal,
-                    Some(&grant.entitlement),
-                    &grant.id,
-                    message,
-                )
+                .grant_finding(grant, message)
                 .grant(grant)
                 .fact("require", ctx.params.string("require"))
                 .fact("has_justification", has_justification)

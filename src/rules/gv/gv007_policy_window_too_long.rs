@@ -84,8 +84,8 @@ impl Rule for PolicyWindowTooLong {
 
 #[cfg(test)]
 mod tests {
-    use crate::model::{GrantEventKind, IdentityKind, PrivilegeLevel, SignedDuration};
-    use crate::rules::test_support::{only, ts, Fixture};
+    use crate::model::{IdentityKind, PrivilegeLevel, SignedDuration};
+    use crate::rules::test_support::{only, Fixture};
 
     const NOW: &str = "2026-06-01T00:00:00Z";
 
@@ -99,14 +99,7 @@ mod tests {
     }
 
     fn grant(f: &mut Fixture, id: &str, end: &str) {
-        f.grant_event(
-            id,
-            GrantEventKind::Activated,
-            "2026-05-30T08:00:00Z",
-            "alice",
-            "prod-admin",
-        )
-        .window_end = Some(ts(end));
+        f.activation(id, "2026-05-30T08:00:00Z", "alice", "prod-admin", end);
     }
 
     #[test]

@@ -128,14 +128,13 @@ mod tests {
         let mut f = Fixture::new();
         f.identity("alice", IdentityKind::Human);
         f.role("prod-admin", PrivilegeLevel::Admin);
-        f.grant_event(
+        f.activation(
             "g1",
-            GrantEventKind::Activated,
             "2026-05-31T08:00:00Z",
             "alice",
             "prod-admin",
-        )
-        .window_end = Some(ts("2026-05-31T12:00:00Z"));
+            "2026-05-31T12:00:00Z",
+        );
         f.secret("alice#access-key-1", SecretKind::AccessKey, Some("alice"))
             .created = Some(ts(created));
         f
