@@ -27,7 +27,7 @@ use crate::finding::Severity;
 use crate::model::time::parse_duration;
 use crate::model::{PrivilegeLevel, SignedDuration};
 use crate::rules::params::describe_yaml;
-use crate::rules::{all_rules, ConfiguredRule, ParamValue, RuleParams};
+use crate::rules::{all_rules, ConfiguredRule, ParamSpec, ParamValue, RuleParams};
 use serde_yaml::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -798,7 +798,7 @@ impl Validator<'_> {
                     }
                     match ParamValue::from_yaml(spec.kind, v) {
                         Ok(pv) => {
-                            if let Err(e) = check_parameter_value(&spec.name, &pv) {
+                            if let Err(e) = check_parameter_value(spec, &pv) {
                                 self.error(&at, e);
                             } else {
                                 params.0.insert(spec.name.clone(), pv);
@@ -826,9 +826,17 @@ impl Validator<'_> {
     }
 }
 
-/// Parameters named `*privilege*` or `*tier*` hold a privilege level: check the name.
-fn check_parameter_value(name: &str, v: &ParamValue) -> Result<(), String> {
+/// Parameters named `*privilege*` or `*tier*` hold a privilege level: check the name. A
+/// parameter that lists its `allowed` values takes only those.
+fn check_parameter_value(spec: &ParamSpec, v: &ParamValue) -> Result<(), String> {
+    let name = spec.name.as_str();
     if let ParamValue::String(s) = v {
+        if !spec.allowed.is_empty() && !spec.allowed.contains(s) {
+            return Err(format!(
+                "`{s}` is not a value of {name}; expected one of: {}",
+                spec.allowed.join(", ")
+            ));
+        }
         if (name.contains("privilege") || name.contains("tier"))
             && PrivilegeLevel::parse(s).is_none()
         {

@@ -148,3 +148,16 @@ fn privilege_parameters_must_name_a_level() {
         "{errs}"
     );
 }
+
+#[test]
+fn parameters_with_listed_values_take_only_those() {
+    let errs = parse("rules:\n  GV006:\n    parameters:\n      require: always\n").unwrap_err();
+    assert!(
+        errs.to_string().contains(
+            "residue.yaml:4: `always` is not a value of require; expected one of: \
+             justification-or-ticket, justification, ticket, both"
+        ),
+        "{errs}"
+    );
+    assert!(parse("rules:\n  GV006:\n    parameters:\n      require: both\n").is_ok());
+}

@@ -171,6 +171,17 @@ fn parameter_defaults_parse_as_their_type() {
                     "{at}: `{level}` is not a privilege level"
                 );
             }
+            if !spec.allowed.is_empty() {
+                assert_eq!(
+                    spec.kind,
+                    ParamKind::String,
+                    "{at}: only strings list values"
+                );
+                assert!(
+                    matches!(&value, ParamValue::String(v) if spec.allowed.contains(v)),
+                    "{at}: the default is not one of the allowed values"
+                );
+            }
             if let Some(key) = &spec.policy_key {
                 assert!(
                     crate::config::POLICY_KEYS.contains(&key.as_str()),

@@ -6,6 +6,7 @@
 //! [`registry`].
 
 pub mod catalog;
+mod elevation;
 pub mod params;
 mod registry;
 
@@ -53,6 +54,7 @@ pub struct Subject<'a> {
 struct Lookups<'a> {
     grants_by_principal: HashMap<&'a str, Vec<u32>>,
     grants_by_pair: HashMap<(&'a str, &'a str), Vec<u32>>,
+    grants_by_entitlement: HashMap<&'a str, Vec<u32>>,
     assignments_by_pair: HashMap<(&'a str, &'a str), Vec<u32>>,
     memberships_by_pair: HashMap<(&'a str, &'a str), Vec<u32>>,
     /// Change events that name an entitlement, by (target, entitlement).
@@ -74,6 +76,10 @@ impl<'a> Lookups<'a> {
                 .push(n);
             l.grants_by_pair
                 .entry((g.principal.as_str(), g.entitlement.as_str()))
+                .or_default()
+                .push(n);
+            l.grants_by_entitlement
+                .entry(g.entitlement.as_str())
                 .or_default()
                 .push(n);
         }
@@ -237,6 +243,16 @@ impl<'a> RuleContext<'a> {
             .into_iter()
     }
 
+    /// The grants of `entitlement` to anyone, in grant order.
+    pub fn grants_on(&self, entitlement: &str) -> std::vec::IntoIter<&'a Grant> {
+        let grants = self.grants;
+        positions(&self.lookups.grants_by_entitlement, &entitlement)
+            .iter()
+            .map(|&n| &grants[n as usize])
+            .collect::<Vec<_>>()
+            .into_iter()
+    }
+
     /// Assignments of `role` to `subject` (any kind, any window), in inventory order.
     pub fn assignments_for(&self, subject: &str, role: &str) -> std::vec::IntoIter<&'a Assignment> {
         let all = &self.inventory.assignments;
@@ -296,6 +312,18 @@ impl<'a> RuleContext<'a> {
     /// Whether some secret in the inventory has this id.
     pub fn is_secret_id(&self, id: &str) -> bool {
         self.lookups.secret_ids.contains(id)
+    }
+
+    /// Starts a finding about one grant: its principal, its entitlement, keyed on its id.
+    /// Add the grant's evidence with [`FindingBuilder::grant`] (after any source that should
+    /// locate the finding instead).
+    pub fn grant_finding(&self, grant: &Grant, message: String) -> FindingBuilder {
+        self.finding(
+            &grant.principal,
+            Some(&grant.entitlement),
+            &grant.id,
+            message,
+        )
     }
 
     /// Starts a finding about `subject` (and `entitlement`), whose fingerprint is keyed on

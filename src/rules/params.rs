@@ -52,6 +52,10 @@ pub struct ParamSpec {
     /// `secrets.max_age_days`) rather than from the rule's own parameters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy_key: Option<String>,
+    /// For string parameters that choose between modes: the values accepted (an override
+    /// outside the list is a configuration error).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allowed: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

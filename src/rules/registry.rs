@@ -31,6 +31,9 @@ fn entries() -> Vec<((&'static str, &'static str), &'static dyn Rule)> {
         (catalog!("rules/gv/GV002-window-too-long.yaml"), &gv::gv002_window_too_long::WindowTooLong),
         (catalog!("rules/gv/GV003-break-glass-unreviewed.yaml"), &gv::gv003_break_glass_unreviewed::BreakGlassUnreviewed),
         (catalog!("rules/gv/GV004-ownerless-non-human-identity.yaml"), &gv::gv004_ownerless_non_human_identity::OwnerlessNonHumanIdentity),
+        (catalog!("rules/gv/GV005-persistence-while-elevated.yaml"), &gv::gv005_persistence_while_elevated::PersistenceWhileElevated),
+        (catalog!("rules/gv/GV006-missing-justification.yaml"), &gv::gv006_missing_justification::MissingJustification),
+        (catalog!("rules/gv/GV007-policy-window-too-long.yaml"), &gv::gv007_policy_window_too_long::PolicyWindowTooLong),
         (catalog!("rules/rv/RV001-expired-grant-still-assigned.yaml"), &rv::rv001_expired_grant_still_assigned::ExpiredGrantStillAssigned),
         (catalog!("rules/rv/RV002-unverified-revocation.yaml"), &rv::rv002_unverified_revocation::UnverifiedRevocation),
         (catalog!("rules/rv/RV003-revoked-but-still-present.yaml"), &rv::rv003_revoked_but_still_present::RevokedButStillPresent),
@@ -44,6 +47,7 @@ fn entries() -> Vec<((&'static str, &'static str), &'static dyn Rule)> {
         (catalog!("rules/sp/SP003-dormant-standing-privilege.yaml"), &sp::sp003_dormant_standing_privilege::DormantStandingPrivilege),
         (catalog!("rules/sp/SP004-escalation-to-admin.yaml"), &sp::sp004_escalation_to_admin::EscalationToAdmin),
         (catalog!("rules/sp/SP005-non-human-standing-write.yaml"), &sp::sp005_non_human_standing_write::NonHumanStandingWrite),
+        (catalog!("rules/sp/SP006-repeated-elevation.yaml"), &sp::sp006_repeated_elevation::RepeatedElevation),
     ]
 }
 

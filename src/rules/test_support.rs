@@ -7,9 +7,10 @@ use crate::config::Config;
 use crate::finding::Finding;
 use crate::graph::PermissionGraph;
 use crate::model::{
-    reconstruct_grants, Assignment, AssignmentKind, Condition, ConditionKind, Escalation,
-    GrantEvent, GrantEventKind, Identity, IdentityKind, Inventory, Membership, PrivilegeLevel,
-    Provenance, Role, Secret, SecretKind, Timestamp, Trust, Window,
+    reconstruct_grants, Assignment, AssignmentKind, ChangeEvent, ChangeKind, Condition,
+    ConditionKind, Escalation, GrantEvent, GrantEventKind, Identity, IdentityKind, Inventory,
+    JitPolicy, Membership, PrivilegeLevel, Provenance, Role, Secret, SecretKind, Timestamp, Trust,
+    Window,
 };
 use std::path::Path;
 
@@ -189,6 +190,79 @@ impl Fixture {
             provenance,
         });
         self.inventory.grant_events.last_mut().expect("just pushed")
+    }
+
+    /// A grant activated at `time` whose window ends at `end`.
+    pub(crate) fn activation(
+        &mut self,
+        grant_id: &str,
+        time: &str,
+        principal: &str,
+        entitlement: &str,
+        end: &str,
+    ) -> &mut GrantEvent {
+        let event = self.grant_event(
+            grant_id,
+            GrantEventKind::Activated,
+            time,
+            principal,
+            entitlement,
+        );
+        event.window_end = Some(ts(end));
+        event
+    }
+
+    /// A change event by `actor`; its action is a name typical of `kind` (`CreateAccessKey`
+    /// …). Set the entitlement on the returned record.
+    pub(crate) fn change_event(
+        &mut self,
+        time: &str,
+        actor: &str,
+        kind: ChangeKind,
+        target: &str,
+    ) -> &mut ChangeEvent {
+        let provenance = Self::provenance("change_events", self.inventory.change_events.len());
+        let action = match kind {
+            ChangeKind::CredentialCreated => "CreateAccessKey",
+            ChangeKind::CredentialDeleted => "DeleteAccessKey",
+            ChangeKind::IdentityCreated => "CreateUser",
+            ChangeKind::IdentityDeleted => "DeleteUser",
+            ChangeKind::RoleCreated => "CreateRole",
+            ChangeKind::RoleDeleted => "DeleteRole",
+            ChangeKind::PermissionGranted => "AttachUserPolicy",
+            ChangeKind::PermissionRevoked => "DetachUserPolicy",
+            ChangeKind::TrustChanged => "UpdateAssumeRolePolicy",
+            ChangeKind::Other => "TagUser",
+        };
+        self.inventory.change_events.push(ChangeEvent {
+            time: ts(time),
+            actor: actor.to_string(),
+            kind,
+            action: action.to_string(),
+            target: target.to_string(),
+            entitlement: None,
+            provenance,
+        });
+        self.inventory
+            .change_events
+            .last_mut()
+            .expect("just pushed")
+    }
+
+    /// A JIT system's policy for `role`; set its fields on the returned record.
+    pub(crate) fn jit_policy(&mut self, id: &str, system: &str, role: &str) -> &mut JitPolicy {
+        let provenance = Self::provenance("jit_policies", self.inventory.jit_policies.len());
+        self.inventory.jit_policies.push(JitPolicy {
+            id: id.to_string(),
+            system: system.to_string(),
+            role: role.to_string(),
+            max_window: None,
+            approval_required: None,
+            justification_required: None,
+            ticket_required: None,
+            provenance,
+        });
+        self.inventory.jit_policies.last_mut().expect("just pushed")
     }
 
     /// Runs the rule `rule_id` (configured by [`Fixture::config`]) at `now` and returns its

@@ -4,8 +4,8 @@
 //! Each validates while deserializing so that serde attaches the line and column of the
 //! offending value to the error.
 
-use crate::model::time::{parse_timestamp, TIMESTAMP_SHAPES};
-use crate::model::Timestamp;
+use crate::model::time::{parse_duration, parse_timestamp, DURATION_SHAPES, TIMESTAMP_SHAPES};
+use crate::model::{SignedDuration, Timestamp};
 use serde::de::value::MapAccessDeserializer;
 use serde::de::{self, Deserializer, MapAccess, Unexpected, Visitor};
 use serde::Deserialize;
@@ -75,6 +75,31 @@ impl<'de> Visitor<'de> for StampVisitor {
 
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Stamp, E> {
         self.visit_str(&v.to_string())
+    }
+}
+
+/// A duration written as text in any shape [`parse_duration`] accepts (`8h`, `1d12h`,
+/// `PT4H`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Duration(pub SignedDuration);
+
+impl<'de> Deserialize<'de> for Duration {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_str(DurationVisitor)
+    }
+}
+
+struct DurationVisitor;
+
+impl<'de> Visitor<'de> for DurationVisitor {
+    type Value = Duration;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "{DURATION_SHAPES}")
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Duration, E> {
+        parse_duration(v).map(Duration).map_err(E::custom)
     }
 }
 
@@ -193,6 +218,22 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("expected a timestamp"), "{err}");
+    }
+
+    #[test]
+    fn durations_are_text_in_the_documented_shapes() {
+        let d: Duration = serde_yaml::from_str("8h").unwrap();
+        assert_eq!(d.0, SignedDuration::from_hours(8));
+        let d: Duration = serde_json::from_str("\"PT4H\"").unwrap();
+        assert_eq!(d.0, SignedDuration::from_hours(4));
+        let err = serde_json::from_str::<Duration>("\"soon\"")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("`soon` is not a duration"), "{err}");
+        let err = serde_json::from_str::<Duration>("8")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("expected a duration such as"), "{err}");
     }
 
     #[test]

@@ -167,6 +167,12 @@ fn build(
             .change_events
             .push(record.into_change_event(at.at(index)));
     }
+    let at = section("jit_policies", document.jit_policies.len());
+    for (index, MapOnly(record)) in document.jit_policies.into_iter().enumerate() {
+        inventory
+            .jit_policies
+            .push(record.into_jit_policy(at.at(index)));
+    }
     inventory
 }
 

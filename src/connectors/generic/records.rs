@@ -4,18 +4,20 @@
 //! `extensions` is accepted on every record and deserialized as [`IgnoredAny`]: whatever
 //! it holds is skipped, never stored, so a value put there by mistake cannot leak.
 
-use super::fields::{null_as_empty, present, stamp, Expecting, Id, MapOnly, Stamp, Version};
+use super::fields::{
+    null_as_empty, present, stamp, Duration, Expecting, Id, MapOnly, Stamp, Version,
+};
 use crate::model::{
     classify_permissions, Assignment, AssignmentKind, ChangeEvent, ChangeKind, Condition,
-    ConditionKind, Escalation, GrantEvent, GrantEventKind, Identity, IdentityKind, Membership,
-    PrivilegeLevel, Provenance, Role, Secret, SecretKind, Trust, Window,
+    ConditionKind, Escalation, GrantEvent, GrantEventKind, Identity, IdentityKind, JitPolicy,
+    Membership, PrivilegeLevel, Provenance, Role, Secret, SecretKind, Trust, Window,
 };
 use serde::de::IgnoredAny;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
 /// The names of the inventory's top-level sections, in document order.
-pub(crate) const SECTIONS: [&str; 9] = [
+pub(crate) const SECTIONS: [&str; 10] = [
     "identities",
     "roles",
     "memberships",
@@ -25,6 +27,7 @@ pub(crate) const SECTIONS: [&str; 9] = [
     "secrets",
     "grant_events",
     "change_events",
+    "jit_policies",
 ];
 
 /// The top-level key that is not a section.
@@ -53,6 +56,8 @@ pub(crate) struct InventoryDocument {
     pub grant_events: Vec<MapOnly<GrantEventRecord>>,
     #[serde(default, deserialize_with = "null_as_empty")]
     pub change_events: Vec<MapOnly<ChangeEventRecord>>,
+    #[serde(default, deserialize_with = "null_as_empty")]
+    pub jit_policies: Vec<MapOnly<JitPolicyRecord>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -359,10 +364,40 @@ impl ChangeEventRecord {
     }
 }
 
+/// A JIT system's activation policy for one role.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct JitPolicyRecord {
+    id: Id,
+    system: Id,
+    role: Id,
+    max_window: Option<Duration>,
+    approval_required: Option<bool>,
+    justification_required: Option<bool>,
+    ticket_required: Option<bool>,
+    #[serde(rename = "extensions")]
+    _extensions: Option<IgnoredAny>,
+}
+
+impl JitPolicyRecord {
+    pub fn into_jit_policy(self, provenance: Provenance) -> JitPolicy {
+        JitPolicy {
+            id: self.id.0,
+            system: self.system.0,
+            role: self.role.0,
+            max_window: self.max_window.map(|d| d.0),
+            approval_required: self.approval_required,
+            justification_required: self.justification_required,
+            ticket_required: self.ticket_required,
+            provenance,
+        }
+    }
+}
+
 // How each record is named in "invalid type: …, expected …" errors.
 
 impl Expecting for InventoryDocument {
-    const EXPECTING: &'static str = "a mapping with `version` and the sections identities, roles, memberships, assignments, trusts, escalations, secrets, grant_events, change_events";
+    const EXPECTING: &'static str = "a mapping with `version` and the sections identities, roles, memberships, assignments, trusts, escalations, secrets, grant_events, change_events, jit_policies";
 }
 
 impl Expecting for IdentityRecord {
@@ -403,4 +438,8 @@ impl Expecting for GrantEventRecord {
 
 impl Expecting for ChangeEventRecord {
     const EXPECTING: &'static str = "a change event mapping (time, actor, kind, action, target, …)";
+}
+
+impl Expecting for JitPolicyRecord {
+    const EXPECTING: &'static str = "a JIT policy mapping (id, system, role, max_window, …)";
 }

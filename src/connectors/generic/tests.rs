@@ -852,3 +852,90 @@ fn yaml_document_level_mistakes_say_how_to_fix_them() {
         "{err}"
     );
 }
+
+const JIT_POLICIES: &str = "version: 1
+roles:
+  - {id: prod-admin, permissions: [\"*\"]}
+jit_policies:
+  - id: pim-prod-admin
+    system: entra-pim
+    role: prod-admin
+    max_window: 8h
+    approval_required: true
+    justification_required: true
+    ticket_required: false
+  - {id: open-ended, system: teleport, role: prod-admin}
+";
+
+#[test]
+fn jit_policies_map_every_field_with_lines() {
+    let inv = parse_inventory_str(JIT_POLICIES, "fixtures", "inline.yaml").unwrap();
+    assert_eq!(inv.jit_policies.len(), 2);
+    let p = &inv.jit_policies[0];
+    assert_eq!(
+        (p.id.as_str(), p.system.as_str(), p.role.as_str()),
+        ("pim-prod-admin", "entra-pim", "prod-admin")
+    );
+    assert_eq!(
+        p.max_window,
+        Some(crate::model::SignedDuration::from_hours(8))
+    );
+    assert_eq!(
+        (
+            p.approval_required,
+            p.justification_required,
+            p.ticket_required
+        ),
+        (Some(true), Some(true), Some(false))
+    );
+    assert_eq!(p.provenance.line, Some(5));
+    assert_eq!(p.provenance.record.as_deref(), Some("/jit_policies/0"));
+    let open = &inv.jit_policies[1];
+    assert_eq!(open.max_window, None, "no maximum is kept as none");
+    assert_eq!(open.approval_required, None, "unsaid stays unsaid");
+    assert_eq!(open.provenance.line, Some(12));
+    let json = r#"{"roles": [{"id": "r"}],
+ "jit_policies": [{"id": "p", "system": "s", "role": "r", "max_window": "PT4H"}]}"#;
+    let inv = parse_inventory_str(json, "fixtures", "inline.json").unwrap();
+    assert_eq!(
+        inv.jit_policies[0].max_window,
+        Some(crate::model::SignedDuration::from_hours(4))
+    );
+    assert_eq!(inv.jit_policies[0].provenance.line, Some(2));
+}
+
+#[test]
+fn jit_policy_mistakes_are_errors_with_line_and_field() {
+    let err = |text: &str| {
+        parse_inventory_str(text, "fixtures", "inline.yaml")
+            .expect_err(text)
+            .to_string()
+    };
+    let unknown = err("jit_policies:\n  - {id: p, system: s, role: r, max_duration: 8h}\n");
+    assert!(
+        unknown.contains("line 2") && unknown.contains("unknown field `max_duration`"),
+        "{unknown}"
+    );
+    assert!(
+        unknown.contains("max_window"),
+        "lists the known fields: {unknown}"
+    );
+    let bad = err("jit_policies:\n  - {id: p, system: s, role: r, max_window: soon}\n");
+    assert!(
+        bad.contains("/jit_policies/0/max_window") && bad.contains("`soon` is not a duration"),
+        "{bad}"
+    );
+    let missing = err("jit_policies:\n  - {id: p, role: r}\n");
+    assert!(missing.contains("missing field `system`"), "{missing}");
+    let mut inv = parse_inventory_str(
+        "jit_policies:\n  - {id: p, system: s, role: ghost}\n",
+        "fixtures",
+        "inline.yaml",
+    )
+    .unwrap();
+    let errors = inv.finalize().expect_err("dangling role");
+    assert!(
+        errors[0].to_string().contains("unknown role `ghost`"),
+        "{errors:?}"
+    );
+}

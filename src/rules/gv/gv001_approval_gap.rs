@@ -20,12 +20,7 @@ impl Rule for ApprovalGap {
             let kinds: Vec<&str> = gaps.iter().map(|(kind, _)| *kind).collect();
             let message = format!("{} {}.", grant_words(ctx, grant), phrases.join(", and it "));
             let mut finding = ctx
-                .finding(
-                    &grant.principal,
-                    Some(&grant.entitlement),
-                    &grant.id,
-                    message,
-                )
+                .grant_finding(grant, message)
                 .grant(grant)
                 .fact("gaps", kinds.join(", "))
                 .fact("break_glass", grant.break_glass);

@@ -48,18 +48,13 @@ impl Rule for WindowTooLong {
                 format_duration(limit),
             );
             out.push(
-                ctx.finding(
-                    &grant.principal,
-                    Some(&grant.entitlement),
-                    &grant.id,
-                    message,
-                )
-                .grant(grant)
-                .fact("window", format_duration(length))
-                .fact("limit", format_duration(limit))
-                .fact("tier", tier)
-                .fact("window_end_recorded", grant.window_end_recorded)
-                .build(),
+                ctx.grant_finding(grant, message)
+                    .grant(grant)
+                    .fact("window", format_duration(length))
+                    .fact("limit", format_duration(limit))
+                    .fact("tier", tier)
+                    .fact("window_end_recorded", grant.window_end_recorded)
+                    .build(),
             );
         }
     }

@@ -50,12 +50,7 @@ impl Rule for BreakGlassUnreviewed {
                 format_timestamp(due),
             );
             let mut finding = ctx
-                .finding(
-                    &grant.principal,
-                    Some(&grant.entitlement),
-                    &grant.id,
-                    message,
-                )
+                .grant_finding(grant, message)
                 .grant(grant)
                 .fact("activated_at", format_timestamp(activated))
                 .fact("review_due", format_timestamp(due))

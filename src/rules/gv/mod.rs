@@ -1,10 +1,14 @@
-//! Rule family GV: governance — the JIT process itself: approvals, window lengths,
-//! break-glass reviews and accountable owners.
+//! Rule family GV: governance — the JIT process itself: approvals, justifications, window
+//! lengths and the policies that allow them, break-glass reviews, accountable owners, and
+//! what holders left behind.
 
 pub mod gv001_approval_gap;
 pub mod gv002_window_too_long;
 pub mod gv003_break_glass_unreviewed;
 pub mod gv004_ownerless_non_human_identity;
+pub mod gv005_persistence_while_elevated;
+pub mod gv006_missing_justification;
+pub mod gv007_policy_window_too_long;
 
 use crate::model::Grant;
 use crate::rules::rv::entitlement_words;

@@ -35,12 +35,7 @@ impl Rule for ExpiredGrantStillAssigned {
                 through.join(" and "),
             );
             let mut finding = ctx
-                .finding(
-                    &grant.principal,
-                    Some(&grant.entitlement),
-                    &grant.id,
-                    message,
-                )
+                .grant_finding(grant, message)
                 // The lingering record is what an auditor must go and remove: it locates the finding.
                 .source(first.provenance)
                 .grant(grant);
@@ -222,14 +217,13 @@ mod tests {
         f.identity("alice", IdentityKind::Human);
         f.role("prod-admin", PrivilegeLevel::Admin);
         f.assign("alice", "prod-admin", AssignmentKind::Eligible);
-        f.grant_event(
+        f.activation(
             "g1",
-            GrantEventKind::Activated,
             "2026-05-31T08:00:00Z",
             "alice",
             "prod-admin",
-        )
-        .window_end = Some(ts("2026-05-31T12:00:00Z"));
+            "2026-05-31T12:00:00Z",
+        );
         f.grant_event(
             "g1",
             GrantEventKind::Expired,
@@ -307,14 +301,13 @@ mod tests {
         // A second grant is open now and explains the assignment.
         let mut f = org();
         f.assign("alice", "prod-admin", AssignmentKind::Temporary);
-        f.grant_event(
+        f.activation(
             "g2",
-            GrantEventKind::Activated,
             "2026-05-31T22:00:00Z",
             "alice",
             "prod-admin",
-        )
-        .window_end = Some(ts("2026-06-01T02:00:00Z"));
+            "2026-06-01T02:00:00Z",
+        );
         assert!(f.run("RV001", NOW).is_empty());
 
         // A standing record with an end date that has passed: the source enforces that end

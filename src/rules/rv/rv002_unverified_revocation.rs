@@ -45,17 +45,12 @@ impl Rule for UnverifiedRevocation {
             );
             // The grant's events come first among the sources: its first event locates it.
             out.push(
-                ctx.finding(
-                    &grant.principal,
-                    Some(&grant.entitlement),
-                    &grant.id,
-                    message,
-                )
-                .grant(grant)
-                .fact("window_end", format_timestamp(end))
-                .fact("window_end_recorded", grant.window_end_recorded)
-                .fact("grace", format_duration(grace))
-                .build(),
+                ctx.grant_finding(grant, message)
+                    .grant(grant)
+                    .fact("window_end", format_timestamp(end))
+                    .fact("window_end_recorded", grant.window_end_recorded)
+                    .fact("grace", format_duration(grace))
+                    .build(),
             );
         }
     }
@@ -78,14 +73,13 @@ mod tests {
     #[test]
     fn a_recorded_window_end_without_expiry_fires() {
         let mut f = org();
-        f.grant_event(
+        f.activation(
             "g1",
-            GrantEventKind::Activated,
             "2026-05-31T08:00:00Z",
             "alice",
             "prod-admin",
-        )
-        .window_end = Some(ts("2026-05-31T12:00:00Z"));
+            "2026-05-31T12:00:00Z",
+        );
         let finding = only(f.run("RV002", NOW));
         assert_eq!(finding.subject, "alice");
         assert_eq!(finding.entitlement.as_deref(), Some("prod-admin"));
@@ -127,14 +121,13 @@ mod tests {
     #[test]
     fn logged_expiry_grace_period_and_unactivated_grants_do_not_fire() {
         let mut f = org();
-        f.grant_event(
+        f.activation(
             "logged",
-            GrantEventKind::Activated,
             "2026-05-31T08:00:00Z",
             "alice",
             "prod-admin",
-        )
-        .window_end = Some(ts("2026-05-31T12:00:00Z"));
+            "2026-05-31T12:00:00Z",
+        );
         f.grant_event(
             "logged",
             GrantEventKind::Expired,
@@ -142,14 +135,13 @@ mod tests {
             "alice",
             "prod-admin",
         );
-        f.grant_event(
+        f.activation(
             "in-grace",
-            GrantEventKind::Activated,
             "2026-05-31T20:00:00Z",
             "alice",
             "prod-admin",
-        )
-        .window_end = Some(ts("2026-05-31T23:30:00Z"));
+            "2026-05-31T23:30:00Z",
+        );
         f.grant_event(
             "requested",
             GrantEventKind::Requested,

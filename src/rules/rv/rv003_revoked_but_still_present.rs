@@ -37,12 +37,7 @@ impl Rule for RevokedButStillPresent {
                 describe(&held),
             );
             let mut finding = ctx
-                .finding(
-                    &grant.principal,
-                    Some(&grant.entitlement),
-                    &grant.id,
-                    message,
-                )
+                .grant_finding(grant, message)
                 .source(held[0].1)
                 .grant(grant)
                 .fact("revoked_at", format_timestamp(revoked));
@@ -152,7 +147,7 @@ fn open_grant(ctx: &RuleContext<'_>, principal: &str, entitlement: &str, except:
 #[cfg(test)]
 mod tests {
     use crate::model::{AssignmentKind, GrantEventKind, IdentityKind, PrivilegeLevel};
-    use crate::rules::test_support::{only, ts, Fixture};
+    use crate::rules::test_support::{only, Fixture};
 
     const NOW: &str = "2026-06-01T00:00:00Z";
 
@@ -201,14 +196,13 @@ mod tests {
         assert!(f.run("RV003", NOW).is_empty());
         let mut f = org();
         f.assign("alice", "prod-admin", AssignmentKind::Temporary);
-        f.grant_event(
+        f.activation(
             "g2",
-            GrantEventKind::Activated,
             "2026-05-31T22:00:00Z",
             "alice",
             "prod-admin",
-        )
-        .window_end = Some(ts("2026-06-01T02:00:00Z"));
+            "2026-06-01T02:00:00Z",
+        );
         assert!(f.run("RV003", NOW).is_empty());
         // Revoked after the audit time: not yet a revocation.
         let mut f = org();

@@ -53,12 +53,7 @@ impl Rule for UsedAfterWindow {
                 .iter()
                 .find(|e| e.event == crate::model::GrantEventKind::Used && e.time == first)
                 .map(|e| e.provenance.clone());
-            let mut finding = ctx.finding(
-                &grant.principal,
-                Some(&grant.entitlement),
-                &grant.id,
-                message,
-            );
+            let mut finding = ctx.grant_finding(grant, message);
             if let Some(p) = &first_use {
                 finding = finding.source(p);
             }
@@ -78,7 +73,7 @@ impl Rule for UsedAfterWindow {
 #[cfg(test)]
 mod tests {
     use crate::model::{GrantEventKind, IdentityKind, PrivilegeLevel};
-    use crate::rules::test_support::{only, ts, Fixture};
+    use crate::rules::test_support::{only, Fixture};
 
     const NOW: &str = "2026-06-01T00:00:00Z";
 
@@ -86,14 +81,13 @@ mod tests {
         let mut f = Fixture::new();
         f.identity("dev", IdentityKind::Human);
         f.role("prod-admin", PrivilegeLevel::Admin);
-        f.grant_event(
+        f.activation(
             "g1",
-            GrantEventKind::Activated,
             "2026-05-30T08:00:00Z",
             "dev",
             "prod-admin",
-        )
-        .window_end = Some(ts("2026-05-30T12:00:00Z"));
+            "2026-05-30T12:00:00Z",
+        );
         for u in uses {
             f.grant_event("g1", GrantEventKind::Used, u, "dev", "prod-admin");
         }

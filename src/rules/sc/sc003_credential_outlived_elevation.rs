@@ -5,6 +5,9 @@ use super::{describe, subject_of};
 use crate::finding::Finding;
 use crate::model::time::format_timestamp;
 use crate::model::{ChangeEvent, Grant, Secret, SignedDuration, Timestamp};
+use crate::rules::elevation::{
+    change_names_secret, closed_window_around, grants_acting_as, ActedAs,
+};
 use crate::rules::{Rule, RuleContext};
 
 pub struct CredentialOutlivedElevation;
@@ -13,8 +16,9 @@ pub struct CredentialOutlivedElevation;
 struct Tie<'a> {
     grant: &'a Grant,
     close: Timestamp,
-    /// The change event that created the secret, when the tie is through its creator.
-    creation: Option<&'a ChangeEvent>,
+    /// The change event that created the secret, when the tie is through its creator, and
+    /// how its actor stands for the grant's holder.
+    creation: Option<(&'a ChangeEvent, ActedAs)>,
 }
 
 impl Rule for CredentialOutlivedElevation {
@@ -30,11 +34,19 @@ impl Rule for CredentialOutlivedElevation {
             let what = describe(ctx, secret);
             let holder = ctx.inventory.display_name(&tie.grant.principal);
             let via = match tie.creation {
-                Some(change) => format!(
+                Some((change, ActedAs::Holder)) => format!(
                     "{holder} created it ({}) at {} while holding {} through grant {}",
                     change.action,
                     format_timestamp(change.time),
                     tie.grant.entitlement,
+                    tie.grant.id
+                ),
+                Some((change, ActedAs::RoleSession)) => format!(
+                    "a session of role {} created it ({}) at {} while {holder} held that role \
+                     through grant {}",
+                    tie.grant.entitlement,
+                    change.action,
+                    format_timestamp(change.time),
                     tie.grant.id
                 ),
                 None => format!(
@@ -56,7 +68,7 @@ impl Rule for CredentialOutlivedElevation {
                 .fact("secret", &secret.id)
                 .fact("set_at", format_timestamp(set_at))
                 .fact("grant_closed_at", format_timestamp(tie.close));
-            if let Some(change) = tie.creation {
+            if let Some((change, _)) = tie.creation {
                 finding = finding
                     .source(&change.provenance)
                     .fact("created_by", &change.actor);
@@ -74,12 +86,7 @@ fn tie<'a>(
     set_at: Timestamp,
     skew: SignedDuration,
 ) -> Option<Tie<'a>> {
-    let closed_window = |g: &'a Grant, at: Timestamp| -> Option<Timestamp> {
-        let start = g.activated_at?;
-        let close = g.close_time()?;
-        let start_with_skew = start.checked_sub(skew).unwrap_or(start);
-        (start_with_skew <= at && at < close && close <= ctx.now).then_some(close)
-    };
+    let closed_window = |g: &Grant, at| closed_window_around(g, at, skew, ctx.now);
     let mut ties: Vec<Tie<'a>> = Vec::new();
     if let Some(owner) = secret.owner.as_deref() {
         for g in ctx.grants_of(owner) {
@@ -94,39 +101,20 @@ fn tie<'a>(
     }
     for change in ctx
         .credentials_created(&secret.id, secret.owner.as_deref())
-        .filter(|c| names(ctx, c, secret, set_at, skew))
+        .filter(|c| change_names_secret(ctx, c, secret, set_at, skew))
     {
-        for g in ctx.grants_of(&change.actor) {
+        for (g, acted) in grants_acting_as(ctx, &change.actor) {
             if let Some(close) = closed_window(g, change.time) {
                 ties.push(Tie {
                     grant: g,
                     close,
-                    creation: Some(change),
+                    creation: Some((change, acted)),
                 });
             }
         }
     }
     ties.into_iter()
         .min_by(|a, b| (a.close, &a.grant.id).cmp(&(b.close, &b.grant.id)))
-}
-
-/// The change event created this secret: same id, or (when the source names credentials
-/// differently) same owner and creation time.
-fn names(
-    ctx: &RuleContext<'_>,
-    change: &ChangeEvent,
-    secret: &Secret,
-    set_at: Timestamp,
-    skew: SignedDuration,
-) -> bool {
-    if change.target == secret.id {
-        return true;
-    }
-    let other_id_known = ctx.is_secret_id(&change.target);
-    !other_id_known
-        && secret.owner.is_some()
-        && change.entitlement == secret.owner
-        && change.time.duration_since(set_at).abs() <= skew
 }
 
 #[cfg(test)]
@@ -140,14 +128,13 @@ mod tests {
         let mut f = Fixture::new();
         f.identity("alice", IdentityKind::Human);
         f.role("prod-admin", PrivilegeLevel::Admin);
-        f.grant_event(
+        f.activation(
             "g1",
-            GrantEventKind::Activated,
             "2026-05-31T08:00:00Z",
             "alice",
             "prod-admin",
-        )
-        .window_end = Some(ts("2026-05-31T12:00:00Z"));
+            "2026-05-31T12:00:00Z",
+        );
         f.secret("alice#access-key-1", SecretKind::AccessKey, Some("alice"))
             .created = Some(ts(created));
         f
@@ -192,5 +179,33 @@ mod tests {
         inactive.created = Some(ts("2026-05-31T09:10:00Z"));
         inactive.active = false;
         assert_eq!(f.run("SC003", NOW).len(), 1);
+    }
+
+    #[test]
+    fn a_key_made_by_a_session_of_the_granted_role_is_tied_to_its_holder() {
+        let mut f = org("2026-05-30T00:00:00Z");
+        f.identity("svc-etl", IdentityKind::ServiceAccount);
+        f.secret(
+            "svc-etl#access-key-1",
+            SecretKind::AccessKey,
+            Some("svc-etl"),
+        )
+        .created = Some(ts("2026-05-31T09:30:00Z"));
+        f.change_event(
+            "2026-05-31T09:30:00Z",
+            "prod-admin",
+            crate::model::ChangeKind::CredentialCreated,
+            "svc-etl#access-key-1",
+        );
+        let finding = only(f.run("SC003", NOW));
+        assert_eq!(finding.subject, "svc-etl");
+        assert!(
+            finding.message.contains(
+                "a session of role prod-admin created it (CreateAccessKey) at \
+                 2026-05-31T09:30:00Z while alice held that role through grant g1"
+            ),
+            "{}",
+            finding.message
+        );
     }
 }

@@ -6,6 +6,7 @@ pub mod sp002_standing_behind_jit;
 pub mod sp003_dormant_standing_privilege;
 pub mod sp004_escalation_to_admin;
 pub mod sp005_non_human_standing_write;
+pub mod sp006_repeated_elevation;
 
 use crate::graph::Path;
 use crate::model::PrivilegeLevel;
