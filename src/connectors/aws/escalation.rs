@@ -25,6 +25,7 @@
 use super::authz::{Model, Principal, PrincipalKind};
 use super::policy::eval::{Decision, Layers};
 use super::policy::{conditions, Clause, Effect};
+use super::trust::Edge;
 use crate::model::{Escalation, Inventory, PrivilegeLevel, Role};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -314,7 +315,7 @@ fn display(action: &str) -> String {
 
 /// Finds every escalation of every user and role that is not already admin, and adds the
 /// escalations (and the synthetic admin roles they reach) to `inv`.
-pub fn escalations(model: &Model<'_>, inv: &mut Inventory) {
+pub fn escalations(model: &Model<'_>, edges: &[Edge], inv: &mut Inventory) {
     let admin_users: BTreeSet<&str> = model
         .users
         .iter()
