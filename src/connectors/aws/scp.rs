@@ -269,14 +269,16 @@ pub fn parse(
                 });
             }
         }
-        Some(other) => return Err(ConnectorError::invalid(
-            file,
-            "/Targets",
-            format!(
+        Some(other) => {
+            return Err(ConnectorError::invalid(
+                file,
+                "/Targets",
+                format!(
                 "expected an array (`aws organizations list-targets-for-policy` output), found {}",
                 kind(other)
             ),
-        )),
+            ))
+        }
     }
     if accounts.is_none() && targets.is_empty() {
         return Err(ConnectorError::invalid(
