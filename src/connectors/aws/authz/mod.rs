@@ -27,6 +27,10 @@
 //! - **JIT-eligible roles** (residue.yaml `jit`): the broker's trust becomes eligible
 //!   assignments of the principals the broker serves (see [`crate::connectors::aws::trust`]).
 //!
+//! - **SCPs** (`aws-scp` sources) cap every user, group and role of the accounts they target
+//!   (see [`crate::connectors::aws::scp`]); the files of a scan are read together by
+//!   [`crate::connectors::aws::load_accounts`], which also resolves trusts across accounts.
+//!
 //! Privilege levels follow [`crate::connectors::aws::policy::eval`]. A level reached only
 //! under conditions (MFA, time, network, tags) is kept, and an info diagnostic names the
 //! conditions; trust conditions are kept on the trust edge.
