@@ -39,16 +39,16 @@ fn read(input: &AwsInput<'_>, expected: &str) -> Result<Vec<u8>, ConnectorError>
     Ok(bytes)
 }
 
+/// One result per input file.
+pub type Loaded = Vec<Result<Inventory, ConnectorError>>;
+
 /// Reads every authorization-details file and SCP of a scan together. Returns one result
-/// per input, in the order given: first the authorization details, then the SCPs.
+/// per input, in the order given: the authorization details', then the SCPs'.
 pub fn load_accounts(
     authz_inputs: &[AwsInput<'_>],
     scp_inputs: &[AwsInput<'_>],
     settings: &ConnectorSettings,
-) -> (
-    Vec<Result<Inventory, ConnectorError>>,
-    Vec<Result<Inventory, ConnectorError>>,
-) {
+) -> (Loaded, Loaded) {
     let parsed_scps: Vec<Result<scp::Scp, ConnectorError>> = scp_inputs
         .par_iter()
         .map(|i| {
@@ -60,7 +60,7 @@ pub fn load_accounts(
         .par_iter()
         .map(|i| parse::parse(&read(i, authz::EXPECTED)?, i.display))
         .collect();
-    let mut scp_results: Vec<Result<Inventory, ConnectorError>> = Vec::new();
+    let mut scp_results: Loaded = Vec::new();
     let mut scps = Scps::default();
     for r in parsed_scps {
         match r {
@@ -81,7 +81,7 @@ pub fn load_accounts(
         })
         .collect();
     let scope = Scope::new(models.iter().filter_map(|m| m.as_ref().ok()).collect());
-    let authz_results: Vec<Result<Inventory, ConnectorError>> = models
+    let authz_results: Loaded = models
         .par_iter()
         .map(|m| match m {
             Ok(m) => authz::emit_all(m, &scope, settings),
