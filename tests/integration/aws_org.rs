@@ -186,3 +186,16 @@ fn cross_account_trusts_resolve_to_real_principals_in_any_order() {
     let (dir, _, _) = scan(&[CROSS]);
     assert_eq!(dir, f);
 }
+
+#[test]
+fn an_scp_of_the_trusted_account_blocks_the_cross_account_assumption() {
+    // Account B's SCP denies assuming roles of account A: neither bea (A's cross-admin) nor
+    // cy (A's hop, then C's admin) gets there.
+    let (f, _, _) = scan(&[
+        &format!("{CROSS}/a-111122223333.json"),
+        &format!("{CROSS}/b-444455556666.json"),
+        &format!("{CROSS}/c-777788889999.json"),
+        &format!("{SCP}/deny-assume-into-prod.json"),
+    ]);
+    assert_eq!(subjects(&f, "SP001"), set(&[]));
+}
