@@ -148,3 +148,37 @@ fn privilege_parameters_must_name_a_level() {
         "{errs}"
     );
 }
+
+#[test]
+fn scp_sources_name_their_accounts() {
+    let cfg = Config::parse(
+        "sources:\n  - {path: scp/allow.json, format: aws-scp, accounts: [\"111122223333\"]}\n",
+        "residue.yaml",
+        Path::new("."),
+    )
+    .unwrap();
+    assert_eq!(
+        cfg.sources[0].accounts.as_deref(),
+        Some(&["111122223333".to_string()][..])
+    );
+    let errs = parse(
+        "\
+sources:
+  - path: scp/allow.json
+    format: aws-scp
+    accounts: [\"1111\", 111122223333]
+  - {path: authz.json, format: aws-authorization-details, accounts: [\"111122223333\"]}
+",
+    )
+    .unwrap_err();
+    let text = errs.to_string();
+    assert!(
+        text.contains("expected an AWS account id (12 digits, quoted)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("`accounts` applies only to sources with `format: aws-scp`"),
+        "{text}"
+    );
+    assert_eq!(errs.0.len(), 2, "{text}");
+}
