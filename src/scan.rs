@@ -95,6 +95,7 @@ pub fn resolve_sources(
                 name: None,
                 line: None,
                 cluster: None,
+                accounts: None,
                 live: None,
             })
             .collect()
@@ -309,18 +310,70 @@ pub fn load_inventory(
     settings: &ConnectorSettings,
     progress: &dyn Progress,
 ) -> Result<(Inventory, Vec<SourceSummary>), ScanError> {
-    let loaded: Vec<Result<Inventory, ConnectorError>> = sources
+    let name_of = |s: &ResolvedSource| {
+        s.spec
+            .name
+            .clone()
+            .unwrap_or_else(|| s.format.name().to_string())
+    };
+    // AWS authorization details and SCPs are read together: SCPs cap the accounts they
+    // target, and trusts resolve across accounts (see connectors::aws::accounts).
+    let is_aws = |s: &ResolvedSource| {
+        matches!(
+            s.format,
+            SourceFormat::AwsAuthorizationDetails | SourceFormat::AwsScp
+        )
+    };
+    let names: Vec<String> = sources.iter().map(name_of).collect();
+    let aws_inputs = |format: SourceFormat| -> (Vec<usize>, Vec<connectors::aws::AwsInput<'_>>) {
+        sources
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.format == format)
+            .map(|(i, s)| {
+                (
+                    i,
+                    connectors::aws::AwsInput {
+                        path: &s.spec.path,
+                        display: &s.spec.display,
+                        source: &names[i],
+                        accounts: s.spec.accounts.as_deref(),
+                    },
+                )
+            })
+            .unzip()
+    };
+    let (authz_at, authz_inputs) = aws_inputs(SourceFormat::AwsAuthorizationDetails);
+    let (scp_at, scp_inputs) = aws_inputs(SourceFormat::AwsScp);
+    let (authz_loaded, scp_loaded) =
+        connectors::aws::load_accounts(&authz_inputs, &scp_inputs, settings);
+    let mut loaded: Vec<Option<Result<Inventory, ConnectorError>>> = sources
         .par_iter()
-        .map(|s| {
-            let name = s
-                .spec
-                .name
-                .clone()
-                .unwrap_or_else(|| s.format.name().to_string());
+        .zip(&names)
+        .map(|(s, name)| {
+            if is_aws(s) {
+                return None;
+            }
             let mut settings = settings.clone();
             settings.cluster = s.spec.cluster.clone();
-            connectors::load(s.format, &s.spec.path, &s.spec.display, &name, &settings)
+            Some(connectors::load(
+                s.format,
+                &s.spec.path,
+                &s.spec.display,
+                name,
+                &settings,
+            ))
         })
+        .collect();
+    for (i, r) in authz_at.into_iter().zip(authz_loaded) {
+        loaded[i] = Some(r);
+    }
+    for (i, r) in scp_at.into_iter().zip(scp_loaded) {
+        loaded[i] = Some(r);
+    }
+    let loaded: Vec<Result<Inventory, ConnectorError>> = loaded
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|| Ok(Inventory::new())))
         .collect();
     let mut inventory = Inventory::new();
     let mut summaries = Vec::new();

@@ -78,6 +78,8 @@ pub struct SourceSpec {
     pub line: Option<u32>,
     /// The Kubernetes cluster the source describes (`cluster:`), when named.
     pub cluster: Option<String>,
+    /// The accounts an AWS SCP source applies to (`accounts:`), when named.
+    pub accounts: Option<Vec<String>>,
     /// Set for a source collected live before the scan (`{live: aws, snapshot: DIR}`);
     /// `path` is then the snapshot directory.
     pub live: Option<LiveSource>,
@@ -227,6 +229,7 @@ impl Config {
                             name: None,
                             line: v.lines.line_of(&here),
                             cluster: None,
+                            accounts: None,
                             live: None,
                         })
                     }
@@ -373,8 +376,8 @@ impl Validator<'_> {
         for (i, item) in items.iter().enumerate() {
             let here = [Step::key("sources"), Step::Index(i)];
             let line = self.lines.line_of(&here);
-            let (path, format, name, cluster) = match item {
-                Value::String(p) => (p.clone(), None, None, None),
+            let (path, format, name, cluster, accounts) = match item {
+                Value::String(p) => (p.clone(), None, None, None, None),
                 Value::Mapping(m) if m.contains_key("live") => {
                     if let Some(spec) = self.live_source(m, i, base_dir, line) {
                         out.push(spec);
@@ -386,9 +389,14 @@ impl Validator<'_> {
                     let mut format = None;
                     let mut name = None;
                     let mut cluster = None;
+                    let mut accounts = None;
                     for (k, v) in m {
                         let key = k.as_str().unwrap_or("");
                         let at = [Step::key("sources"), Step::Index(i), Step::key(key)];
+                        if key == "accounts" {
+                            accounts = self.scp_accounts(v, &at);
+                            continue;
+                        }
                         match (key, v.as_str()) {
                             ("path", Some(p)) => path = Some(p.to_string()),
                             ("format", Some(f)) => match SourceFormat::parse(f) {
@@ -402,7 +410,7 @@ impl Validator<'_> {
                             }
                             (other, _) => self.error(
                                 &at,
-                                format!("unknown source setting `{other}`; expected path, format, name or cluster"),
+                                format!("unknown source setting `{other}`; expected path, format, name, cluster or accounts"),
                             ),
                         }
                     }
@@ -410,7 +418,13 @@ impl Validator<'_> {
                         self.error(&here, "a source needs a `path`".to_string());
                         continue;
                     };
-                    (path, format, name, cluster)
+                    if accounts.is_some() && format != Some(SourceFormat::AwsScp) {
+                        self.error(
+                            &[Step::key("sources"), Step::Index(i), Step::key("accounts")],
+                            "`accounts` applies only to sources with `format: aws-scp`".to_string(),
+                        );
+                    }
+                    (path, format, name, cluster, accounts)
                 }
                 other => {
                     self.error(
@@ -429,11 +443,48 @@ impl Validator<'_> {
                 format,
                 name,
                 cluster,
+                accounts,
                 line,
                 live: None,
             });
         }
         out
+    }
+
+    /// `accounts: ["111122223333", …]`: twelve-digit AWS account ids.
+    fn scp_accounts(&mut self, v: &Value, at: &[Step]) -> Option<Vec<String>> {
+        let Value::Sequence(items) = v else {
+            self.error(
+                at,
+                format!(
+                    "expected a list of AWS account ids, found {}",
+                    describe_yaml(v)
+                ),
+            );
+            return None;
+        };
+        let mut out = Vec::new();
+        for (j, item) in items.iter().enumerate() {
+            let text = match item {
+                Value::String(s) => s.clone(),
+                Value::Number(n) => n.to_string(),
+                _ => String::new(),
+            };
+            if text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit()) {
+                out.push(text);
+            } else {
+                let mut here = at.to_vec();
+                here.push(Step::Index(j));
+                self.error(
+                    &here,
+                    format!(
+                        "expected an AWS account id (12 digits, quoted), found {}",
+                        describe_yaml(item)
+                    ),
+                );
+            }
+        }
+        Some(out)
     }
 
     /// `{live: aws, snapshot: DIR, profile: P, region: R, endpoint_url: URL, name: N}`.
@@ -520,6 +571,7 @@ impl Validator<'_> {
             name: settings.get("name").cloned(),
             line,
             cluster: None,
+            accounts: None,
             live: Some(LiveSource {
                 provider: "aws".into(),
                 profile: settings.get("profile").cloned(),

@@ -161,3 +161,37 @@ fn parameters_with_listed_values_take_only_those() {
     );
     assert!(parse("rules:\n  GV006:\n    parameters:\n      require: both\n").is_ok());
 }
+
+#[test]
+fn scp_sources_name_their_accounts() {
+    let cfg = Config::parse(
+        "sources:\n  - {path: scp/allow.json, format: aws-scp, accounts: [\"111122223333\"]}\n",
+        "residue.yaml",
+        Path::new("."),
+    )
+    .unwrap();
+    assert_eq!(
+        cfg.sources[0].accounts.as_deref(),
+        Some(&["111122223333".to_string()][..])
+    );
+    let errs = parse(
+        "\
+sources:
+  - path: scp/allow.json
+    format: aws-scp
+    accounts: [\"1111\", 111122223333]
+  - {path: authz.json, format: aws-authorization-details, accounts: [\"111122223333\"]}
+",
+    )
+    .unwrap_err();
+    let text = errs.to_string();
+    assert!(
+        text.contains("expected an AWS account id (12 digits, quoted)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("`accounts` applies only to sources with `format: aws-scp`"),
+        "{text}"
+    );
+    assert_eq!(errs.0.len(), 2, "{text}");
+}

@@ -38,10 +38,13 @@ pub enum SourceFormat {
     AwsAuthorizationDetails,
     /// A Terraform plan in JSON (`terraform show -json plan.out`): the proposed state.
     TerraformPlan,
+    /// An AWS Organizations Service Control Policy (`aws organizations describe-policy`
+    /// output or a policy document), applied to the authorization details it is scanned with.
+    AwsScp,
 }
 
 impl SourceFormat {
-    pub const ALL: [SourceFormat; 8] = [
+    pub const ALL: [SourceFormat; 9] = [
         SourceFormat::GenericInventory,
         SourceFormat::GrantLogJsonl,
         SourceFormat::GrantLogCsv,
@@ -50,6 +53,7 @@ impl SourceFormat {
         SourceFormat::Kubernetes,
         SourceFormat::AwsAuthorizationDetails,
         SourceFormat::TerraformPlan,
+        SourceFormat::AwsScp,
     ];
 
     /// The name used in residue.yaml and on the command line.
@@ -63,6 +67,7 @@ impl SourceFormat {
             SourceFormat::Kubernetes => "kubernetes",
             SourceFormat::AwsAuthorizationDetails => "aws-authorization-details",
             SourceFormat::TerraformPlan => "terraform-plan",
+            SourceFormat::AwsScp => "aws-scp",
         }
     }
 
@@ -81,6 +86,7 @@ impl SourceFormat {
             SourceFormat::Kubernetes => "Kubernetes RBAC objects (YAML or JSON)",
             SourceFormat::AwsAuthorizationDetails => "AWS IAM authorization details",
             SourceFormat::TerraformPlan => "a Terraform plan (terraform show -json)",
+            SourceFormat::AwsScp => "an AWS Service Control Policy",
         }
     }
 
@@ -95,6 +101,7 @@ impl SourceFormat {
             SourceFormat::Kubernetes => k8s::EXPECTED,
             SourceFormat::AwsAuthorizationDetails => aws::authz::EXPECTED,
             SourceFormat::TerraformPlan => terraform::EXPECTED,
+            SourceFormat::AwsScp => aws::scp::EXPECTED,
         }
     }
 }
@@ -142,6 +149,9 @@ pub fn detect(path: &Path, display: &str) -> Result<Option<SourceFormat>, Connec
     if aws::authz::sniff(text) {
         return Ok(Some(SourceFormat::AwsAuthorizationDetails));
     }
+    if aws::scp::sniff(text) {
+        return Ok(Some(SourceFormat::AwsScp));
+    }
     if terraform::sniff(text) {
         return Ok(Some(SourceFormat::TerraformPlan));
     }
@@ -161,6 +171,10 @@ pub fn detect(path: &Path, display: &str) -> Result<Option<SourceFormat>, Connec
 ///
 /// `display` names the file in provenance and errors (keep it as the user wrote it);
 /// `source_name` is the source's name from residue.yaml. Grant logs are streamed.
+///
+/// Read this way, an authorization-details file is evaluated alone (no SCPs, other accounts
+/// are external) and an SCP is only validated; a scan reads the AWS files together with
+/// [`aws::load_accounts`].
 pub fn load(
     format: SourceFormat,
     path: &Path,
@@ -206,6 +220,18 @@ pub fn load(
             let text = generic::decode_utf8(&bytes, display)?;
             let cluster = terraform::cluster_name(path, settings.cluster.as_deref());
             terraform::parse_plan_str(text, source_name, display, &cluster)
+        }
+        SourceFormat::AwsScp => {
+            let bytes = std::fs::read(path).map_err(|err| ConnectorError::io(display, &err))?;
+            if bytes.iter().all(u8::is_ascii_whitespace) {
+                return Err(ConnectorError::empty(display, format.expected()));
+            }
+            aws::scp::load(
+                &bytes,
+                display,
+                source_name,
+                settings.aws_scp_accounts.as_deref(),
+            )
         }
     }
 }

@@ -3,6 +3,7 @@
 mod support;
 
 mod aws_authz;
+mod aws_org;
 mod aws_trail;
 mod cli;
 mod gate;

@@ -17,7 +17,19 @@
 //!   launch actions: `ec2:RunInstances`; `lambda:CreateFunction` + `lambda:InvokeFunction`
 //!   (or `lambda:CreateEventSourceMapping`); `cloudformation:CreateStack`;
 //!   `glue:CreateDevEndpoint`; `datapipeline:CreatePipeline` + `datapipeline:PutPipelineDefinition`;
-//!   `sagemaker:CreateNotebookInstance` + `sagemaker:CreatePresignedNotebookInstanceUrl` → that role.
+//!   `sagemaker:CreateNotebookInstance` + `sagemaker:CreatePresignedNotebookInstanceUrl` → that role;
+//! - `iam:AttachRolePolicy`/`iam:PutRolePolicy` on a role of its account that it may assume
+//!   (a standing trust names it) → the synthetic admin role;
+//! - `lambda:UpdateFunctionCode` on every function of its account → each admin role that
+//!   trusts `lambda.amazonaws.com`; `glue:UpdateDevEndpoint` on every dev endpoint → each
+//!   admin role that trusts `glue.amazonaws.com`. Authorization details do not say which
+//!   role a function or endpoint runs as, so the method text says the condition
+//!   (`[if a function runs as it]`); a permission limited to named functions or endpoints is
+//!   not counted (residue cannot tell their roles).
+//!
+//! A method that grants a principal a policy (a new policy version, attaching or putting a
+//! policy, joining a group) counts only when the principal would then be admin: its other
+//! policies' denies, its permissions boundary and its account's SCPs still apply.
 //!
 //! A method allowed only under conditions is kept, its method text ending with the
 //! condition kinds (`[if mfa]`).
@@ -25,8 +37,50 @@
 use super::authz::{Model, Principal, PrincipalKind};
 use super::policy::eval::{Decision, Layers};
 use super::policy::{conditions, Clause, Effect};
+use super::policy::{Document, Pattern};
+use super::trust::Edge;
 use crate::model::{Escalation, Inventory, PrivilegeLevel, Role};
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::OnceLock;
+
+/// `Allow * on *`: what a principal that can grant itself a policy grants itself.
+fn allow_all() -> &'static Document {
+    static DOC: OnceLock<Document> = OnceLock::new();
+    DOC.get_or_init(|| {
+        Document::parse_text(r#"{"Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#)
+            .unwrap_or_default()
+    })
+}
+
+/// Would `q` be admin if it were granted `*` on `*`? Its denies, boundary and SCPs stay.
+fn could_be_admin(model: &Model<'_>, q: &Principal<'_>) -> bool {
+    let mut l = model.layers(q);
+    l.deny_only = std::mem::take(&mut l.identity);
+    l.identity = vec![allow_all()];
+    l.level(&super::authz::account_iam(&q.partition, &q.account))
+        .privilege
+        == PrivilegeLevel::Admin
+}
+
+/// Services whose existing resources run as a role and whose code or access a principal can
+/// replace: (service principal, action, resource pattern of every such resource in an account
+/// (`{partition}` and `{account}` replaced), display name, what must hold).
+const TAKE_OVER: [(&str, &str, &str, &str, &str); 2] = [
+    (
+        "lambda.amazonaws.com",
+        "lambda:updatefunctioncode",
+        "arn:{partition}:lambda:*:{account}:function:*",
+        "lambda:UpdateFunctionCode on every function",
+        "if a function runs as it",
+    ),
+    (
+        "glue.amazonaws.com",
+        "glue:updatedevendpoint",
+        "arn:{partition}:glue:*:{account}:devEndpoint/*",
+        "glue:UpdateDevEndpoint on every dev endpoint",
+        "if a dev endpoint runs as it",
+    ),
+];
 
 /// PassRole combinations: the service principal the role must trust, and the actions
 /// (all of the first list, and one of the second when not empty).
@@ -114,10 +168,12 @@ fn methods(
     model: &Model<'_>,
     p: &Principal<'_>,
     admin_users: &BTreeSet<&str>,
+    edges: &[Edge],
     out: &mut Vec<Found>,
 ) {
     let l = model.layers(p);
     let admin = admin_target(&p.account);
+    let self_grant = could_be_admin(model, p);
     let mut found = |target: &str, method: String| {
         out.push(Found {
             principal: p.arn.to_string(),
@@ -127,7 +183,13 @@ fn methods(
         })
     };
     // Policies attached to the principal: rewrite one, or switch its default version.
-    for policy in model.all_policies(p) {
+    // (Granting itself a policy helps only if it would then be admin.)
+    let own_policies = if self_grant {
+        model.all_policies(p)
+    } else {
+        Vec::new()
+    };
+    for policy in own_policies {
         let Some(arn) = policy.managed_arn else {
             continue;
         };
@@ -155,6 +217,7 @@ fn methods(
     }
     // Grant itself a policy.
     let own: &[(&str, &str)] = match p.kind {
+        _ if !self_grant => &[],
         PrincipalKind::User => &[
             ("iam:attachuserpolicy", "iam:AttachUserPolicy"),
             ("iam:putuserpolicy", "iam:PutUserPolicy"),
@@ -173,7 +236,7 @@ fn methods(
             );
         }
     }
-    for &g in &p.groups {
+    for &g in p.groups.iter().filter(|_| self_grant) {
         let group = &model.groups[g];
         for (action, name) in [
             ("iam:attachgrouppolicy", "iam:AttachGroupPolicy"),
@@ -187,7 +250,7 @@ fn methods(
             }
         }
     }
-    if p.kind == PrincipalKind::User {
+    if p.kind == PrincipalKind::User && self_grant {
         for group in model
             .groups
             .iter()
@@ -237,6 +300,27 @@ fn methods(
                 format!("iam:UpdateAssumeRolePolicy on {}{}", role.arn, suffix(&c)),
             );
         }
+        for (service, action, every, name, condition) in TAKE_OVER {
+            if role.account != p.account || !trusts_service(model, role, service) {
+                continue;
+            }
+            let every = Pattern::new(
+                &every
+                    .replace("{partition}", &p.partition)
+                    .replace("{account}", &p.account),
+            );
+            if let Decision::Allow(c) = l.decide_on(action, &every) {
+                found(
+                    role.arn,
+                    format!(
+                        "{name} of account {}, reaching {} [{condition}]{}",
+                        p.account,
+                        role.arn,
+                        suffix(&c)
+                    ),
+                );
+            }
+        }
         let Some(pass) = allow(&l, "iam:passrole", role.arn) else {
             continue;
         };
@@ -272,6 +356,43 @@ fn methods(
                 found(
                     role.arn,
                     format!("{} with {}{}", names.join(" + "), role.arn, suffix(&conds)),
+                );
+            }
+        }
+    }
+    // Roles it may assume (a standing trust names it): grant one a policy, then assume it.
+    for role in model.roles.iter().filter(|r| {
+        r.arn != p.arn && r.account == p.account && r.level.privilege != PrivilegeLevel::Admin
+    }) {
+        let Some(edge) = edges
+            .iter()
+            .find(|e| e.role == role.arn && e.principal == p.arn && e.tag_gates.is_empty())
+        else {
+            continue;
+        };
+        if !could_be_admin(model, role) {
+            continue;
+        }
+        for (action, name) in [
+            ("iam:attachrolepolicy", "iam:AttachRolePolicy"),
+            ("iam:putrolepolicy", "iam:PutRolePolicy"),
+        ] {
+            if let Some(c) = allow(&l, action, role.arn) {
+                let mut kinds: Vec<String> = conditions::to_conditions(&c)
+                    .iter()
+                    .chain(&edge.conditions)
+                    .map(|c| c.kind.as_str().to_string())
+                    .collect();
+                kinds.sort();
+                kinds.dedup();
+                let guard = if kinds.is_empty() {
+                    String::new()
+                } else {
+                    format!(" [if {}]", kinds.join(", "))
+                };
+                found(
+                    &admin,
+                    format!("{name} on {}, a role it may assume{guard}", role.arn),
                 );
             }
         }
@@ -314,7 +435,7 @@ fn display(action: &str) -> String {
 
 /// Finds every escalation of every user and role that is not already admin, and adds the
 /// escalations (and the synthetic admin roles they reach) to `inv`.
-pub fn escalations(model: &Model<'_>, inv: &mut Inventory) {
+pub fn escalations(model: &Model<'_>, edges: &[Edge], inv: &mut Inventory) {
     let admin_users: BTreeSet<&str> = model
         .users
         .iter()
@@ -326,7 +447,7 @@ pub fn escalations(model: &Model<'_>, inv: &mut Inventory) {
         if p.level.privilege == PrivilegeLevel::Admin {
             continue;
         }
-        methods(model, p, &admin_users, &mut found);
+        methods(model, p, &admin_users, edges, &mut found);
     }
     let mut synthetic: BTreeMap<String, String> = BTreeMap::new();
     for f in found {

@@ -5,6 +5,7 @@
 //! (inline policies by `OWNER_ARN#inline/NAME`); credentials by `USER_ARN#access-key-N`
 //! or the access key id where a source gives it.
 
+pub mod accounts;
 pub mod actions;
 pub mod arn;
 pub mod authz;
@@ -13,4 +14,7 @@ pub mod credential_report;
 pub mod escalation;
 pub mod jit;
 pub mod policy;
+pub mod scp;
 pub mod trust;
+
+pub use accounts::{load_accounts, AwsInput};

@@ -2,24 +2,29 @@
 //!
 //! For each `Allow` statement of a role's trust policy whose actions include
 //! `sts:AssumeRole`, `sts:AssumeRoleWithSAML` or `sts:AssumeRoleWithWebIdentity`:
-//! - a **user or role ARN** in the export may assume the role unless its own policies deny
-//!   `sts:AssumeRole` on it (across accounts its identity policy must also allow it);
+//! - a **user or role ARN** of the scan may assume the role unless its own policies (or its
+//!   account's SCPs) deny `sts:AssumeRole` on it (across accounts its identity policy must
+//!   also allow it);
 //! - an **account root** (`arn:aws:iam::ACCOUNT:root` or the bare account id) delegates to the
-//!   account: every user and role of that account in the export whose identity policies
+//!   account: every user and role of that account in the scan whose identity policies
 //!   allow `sts:AssumeRole` on the role may assume it, with those policies' conditions added;
 //! - a **service** (`ec2.amazonaws.com`) becomes the workload identity `service:NAME` (owner
 //!   `aws`, the operator of the service), so instance-profile and service use is visible;
 //! - a **federated** provider becomes the workload identity `federated:PROVIDER`;
 //! - `"*"` becomes the identity `aws:anyone`;
-//! - principals of accounts not in the export become identities named by their ARN, tagged
-//!   `residue:external=true` (a principal of another export is not linked to them: each file
-//!   is read on its own).
+//! - principals of accounts that no authorization-details file of the scan describes become
+//!   identities named by their ARN, tagged `residue:external=true`.
+//!
+//! "The scan" is every authorization-details file read together
+//! ([`crate::connectors::aws::load_accounts`]): a trust in account A naming account B's root
+//! or one of B's users or roles links to B's real principals when B's file is in the scan,
+//! evaluated with B's policies, boundaries and SCPs; so role chains cross accounts.
 //!
 //! The statement's conditions stay on the trust edge, classified (MFA, time, network,
 //! principal tag). An unconditional `Deny` statement naming a principal (or `*`) removes it.
 
 use super::arn::Arn;
-use super::authz::{Model, Principal, PrincipalKind};
+use super::authz::{Model, Principal, PrincipalKind, Scope};
 use super::policy::eval::Decision;
 use super::policy::{conditions, Effect, Pattern, Statement};
 use crate::connectors::ConnectorSettings;
@@ -69,10 +74,10 @@ fn external(
 
 /// Computes every trust edge; adds identities for services, federated providers, anyone
 /// and external principals to `inv`.
-pub fn trusts(model: &Model<'_>, inv: &mut Inventory) -> Vec<Edge> {
+pub fn trusts(model: &Model<'_>, scope: &Scope<'_, '_>, inv: &mut Inventory) -> Vec<Edge> {
     let mut edges = Vec::new();
     let mut identities: BTreeMap<String, Identity> = BTreeMap::new();
-    let accounts = model.accounts();
+    let accounts = scope.accounts();
     for (r, raw) in model.roles.iter().zip(&model.details.role_detail_list) {
         let Some(doc) = &raw.assume_role_policy_document else {
             continue;
@@ -204,7 +209,7 @@ pub fn trusts(model: &Model<'_>, inv: &mut Inventory) -> Vec<Edge> {
                         identities.entry(root.clone()).or_insert_with(|| {
                             external(
                                 root.clone(),
-                                format!("AWS account {} (not in this export)", arn.account),
+                                format!("AWS account {} (not in this scan)", arn.account),
                                 IdentityKind::Workload,
                                 None,
                                 model,
@@ -214,32 +219,24 @@ pub fn trusts(model: &Model<'_>, inv: &mut Inventory) -> Vec<Edge> {
                         push(root.clone(), Vec::new());
                         continue;
                     }
-                    for q in model.users.iter().chain(&model.roles) {
-                        if q.account != arn.account || q.arn == r.arn || blocked(q.arn, &q.account)
-                        {
+                    for (m, q) in scope.principals_of(&arn.account) {
+                        if q.arn == r.arn || blocked(q.arn, &q.account) {
                             continue;
                         }
-                        if let Decision::Allow(c) = model.layers(q).decide("sts:assumerole", r.arn)
-                        {
+                        if let Decision::Allow(c) = m.layers(q).decide("sts:assumerole", r.arn) {
                             push(q.arn.to_string(), conditions::to_conditions(&c));
                         }
                     }
                     continue;
                 }
                 // An STS session ARN (`assumed-role/NAME/session`) stands for its role.
-                let session_role = arn.assumed_role_name().and_then(|name| {
-                    model
-                        .roles
-                        .iter()
-                        .find(|q| q.name == name && q.account == arn.account)
-                });
-                let named = model
-                    .user_by_arn(&root)
-                    .or_else(|| model.role_by_arn(&root))
-                    .or(session_role);
+                let session_role = arn
+                    .assumed_role_name()
+                    .and_then(|name| scope.role_named(&arn.account, name));
+                let named = scope.principal(&root).or(session_role);
                 match named {
-                    Some(q) => {
-                        let decision = model.layers(q).decide("sts:assumerole", r.arn);
+                    Some((m, q)) => {
+                        let decision = m.layers(q).decide("sts:assumerole", r.arn);
                         let cross = q.account != r.account;
                         match decision {
                             Decision::ExplicitDeny => {}
@@ -250,11 +247,11 @@ pub fn trusts(model: &Model<'_>, inv: &mut Inventory) -> Vec<Edge> {
                     }
                     None if in_export => inv.diagnostics.push(Diagnostic::info(
                         model.provenance(&record),
-                        format!("role {}'s trust names {root}, which is not in the export (deleted?); skipped", r.name),
+                        format!("role {}'s trust names {root}, which is not in its account's authorization details (deleted?); skipped", r.name),
                     )),
                     None => {
                         identities.entry(root.clone()).or_insert_with(|| {
-                            external(root.clone(), format!("{root} (not in this export)"), IdentityKind::Workload, None, model, &record)
+                            external(root.clone(), format!("{root} (not in this scan)"), IdentityKind::Workload, None, model, &record)
                         });
                         push(root.clone(), Vec::new());
                     }

@@ -27,6 +27,10 @@
 //! - **JIT-eligible roles** (residue.yaml `jit`): the broker's trust becomes eligible
 //!   assignments of the principals the broker serves (see [`crate::connectors::aws::trust`]).
 //!
+//! - **SCPs** (`aws-scp` sources) cap every user, group and role of the accounts they target
+//!   (see [`crate::connectors::aws::scp`]); the files of a scan are read together by
+//!   [`crate::connectors::aws::load_accounts`], which also resolves trusts across accounts.
+//!
 //! Privilege levels follow [`crate::connectors::aws::policy::eval`]. A level reached only
 //! under conditions (MFA, time, network, tags) is kept, and an info diagnostic names the
 //! conditions; trust conditions are kept on the trust edge.
@@ -36,6 +40,7 @@ pub mod parse;
 use super::arn::Arn;
 use super::policy::eval::{Layers, Level};
 use super::policy::{conditions, Document};
+use super::scp::Scps;
 use crate::connectors::{ConnectorError, ConnectorSettings};
 use crate::model::time::parse_timestamp;
 use crate::model::{
@@ -84,6 +89,9 @@ pub struct Principal<'a> {
     /// For users: indexes into [`Model::groups`].
     pub groups: Vec<usize>,
     pub boundary: Option<&'a Document>,
+    /// The SCP levels capping the principal (none for the management account and for
+    /// service-linked roles); see [`super::scp`].
+    pub scps: Vec<Vec<&'a Document>>,
     /// The principal's effective level (for groups: what the group's policies give).
     pub level: Level,
 }
@@ -128,7 +136,7 @@ impl<'a> Model<'a> {
             identity,
             deny_only: Vec::new(),
             boundary: p.boundary,
-            scps: Vec::new(),
+            scps: p.scps.clone(),
             vars: vars(p),
         }
     }
@@ -140,7 +148,7 @@ impl<'a> Model<'a> {
             identity: vec![policy.doc],
             deny_only: all.identity,
             boundary: p.boundary,
-            scps: Vec::new(),
+            scps: p.scps.clone(),
             vars: vars(p),
         }
         .level(&account_iam(&p.partition, &p.account))
@@ -224,13 +232,79 @@ pub fn load(
     settings: &ConnectorSettings,
 ) -> Result<Inventory, ConnectorError> {
     let details = parse::parse(bytes, file)?;
-    let model = build_model(&details, file, source)?;
+    let scps = Scps::default();
+    let model = build_model(&details, file, source, &scps)?;
+    let scope = Scope::new(vec![&model]);
+    emit_all(&model, &scope, settings)
+}
+
+/// Every account's model in a scan, for resolving trusts across accounts: sorted by file,
+/// so the result does not depend on the order sources are listed in.
+pub struct Scope<'m, 'a> {
+    pub models: Vec<&'m Model<'a>>,
+}
+
+impl<'m, 'a> Scope<'m, 'a> {
+    pub fn new(mut models: Vec<&'m Model<'a>>) -> Self {
+        models.sort_by(|a, b| (a.file, a.source).cmp(&(b.file, b.source)));
+        Scope { models }
+    }
+
+    /// Every account some model describes.
+    pub fn accounts(&self) -> BTreeSet<&str> {
+        self.models.iter().flat_map(|m| m.accounts()).collect()
+    }
+
+    /// The user or role with this ARN, and the model describing it.
+    pub fn principal(&self, arn: &str) -> Option<(&'m Model<'a>, &'m Principal<'a>)> {
+        self.models.iter().find_map(|m| {
+            m.user_by_arn(arn)
+                .or_else(|| m.role_by_arn(arn))
+                .map(|p| (*m, p))
+        })
+    }
+
+    /// The role named `name` in `account` (an STS session names its role by name).
+    pub fn role_named(
+        &self,
+        account: &str,
+        name: &str,
+    ) -> Option<(&'m Model<'a>, &'m Principal<'a>)> {
+        self.models.iter().find_map(|m| {
+            m.roles
+                .iter()
+                .find(|q| q.name == name && q.account == account)
+                .map(|p| (*m, p))
+        })
+    }
+
+    /// Every user and role of `account`, with its model.
+    pub fn principals_of<'s>(
+        &'s self,
+        account: &'s str,
+    ) -> impl Iterator<Item = (&'m Model<'a>, &'m Principal<'a>)> + 's {
+        self.models.iter().flat_map(move |m| {
+            m.users
+                .iter()
+                .chain(&m.roles)
+                .filter(move |q| q.account == account)
+                .map(move |q| (*m, q))
+        })
+    }
+}
+
+/// The inventory of one model, its trusts resolved within `scope`.
+pub fn emit_all(
+    model: &Model<'_>,
+    scope: &Scope<'_, '_>,
+    settings: &ConnectorSettings,
+) -> Result<Inventory, ConnectorError> {
     let mut inv = Inventory::new();
-    emit(&model, &mut inv)?;
-    let trusts = super::trust::trusts(&model, &mut inv);
-    super::trust::apply_jit(&model, settings, trusts, &mut inv);
-    super::escalation::escalations(&model, &mut inv);
-    inv.diagnostics.extend(model.diagnostics);
+    emit(model, &mut inv)?;
+    let trusts = super::trust::trusts(model, scope, &mut inv);
+    super::escalation::escalations(model, &trusts, &mut inv);
+    super::trust::apply_jit(model, settings, trusts, &mut inv);
+    inv.diagnostics.extend(model.diagnostics.iter().cloned());
     Ok(inv)
 }
 
@@ -337,10 +411,18 @@ fn boundary<'a>(
     }
 }
 
+/// Is the role a service-linked role (SCPs do not restrict those)?
+fn service_linked(role: &parse::Role) -> bool {
+    role.path
+        .as_deref()
+        .is_some_and(|p| p.starts_with("/aws-service-role/"))
+}
+
 pub fn build_model<'a>(
     details: &'a AuthorizationDetails,
     file: &'a str,
     source: &'a str,
+    scps: &'a Scps,
 ) -> Result<Model<'a>, ConnectorError> {
     let mut diagnostics = Vec::new();
     let provenance = |record: &str| Provenance::new(source, file).with_record(record);
@@ -376,6 +458,7 @@ pub fn build_model<'a>(
             &provenance,
         ));
         group_index.insert((arn.account.clone(), g.group_name.as_str()), groups.len());
+        let caps = scps.levels(&arn.account);
         groups.push(Principal {
             kind: PrincipalKind::Group,
             arn: &g.arn,
@@ -386,6 +469,7 @@ pub fn build_model<'a>(
             own,
             groups: Vec::new(),
             boundary: None,
+            scps: caps,
             level: placeholder.clone(),
         });
     }
@@ -424,6 +508,7 @@ pub fn build_model<'a>(
             &mut diagnostics,
             &provenance,
         );
+        let caps = scps.levels(&arn.account);
         users.push(Principal {
             kind: PrincipalKind::User,
             arn: &u.arn,
@@ -434,6 +519,7 @@ pub fn build_model<'a>(
             own,
             groups: member_of,
             boundary,
+            scps: caps,
             level: placeholder.clone(),
         });
     }
@@ -459,6 +545,11 @@ pub fn build_model<'a>(
             &mut diagnostics,
             &provenance,
         );
+        let caps = if service_linked(r) {
+            Vec::new()
+        } else {
+            scps.levels(&arn.account)
+        };
         roles.push(Principal {
             kind: PrincipalKind::Role,
             arn: &r.arn,
@@ -469,6 +560,7 @@ pub fn build_model<'a>(
             own,
             groups: Vec::new(),
             boundary,
+            scps: caps,
             level: placeholder.clone(),
         });
     }
@@ -788,7 +880,7 @@ fn capped(
         inv.diagnostics.push(Diagnostic::info(
             model.provenance(&p.record),
             format!(
-                "policy {} gives {} only {} (its denies or permissions boundary lower it): assigned as {id}",
+                "policy {} gives {} only {} (its denies, permissions boundary or SCPs lower it): assigned as {id}",
                 policy.name, p.name, mine.privilege
             ),
         ));

@@ -495,6 +495,13 @@ fn escalation_case(
             &[ADMIN_ARN],
             vec![],
         ),
+        // Not admin; mal may assume it.
+        role(
+            "helper",
+            trust_of(json!({"AWS": arn("user", "mal")})),
+            &[],
+            vec![json!([allow("s3:GetObject", "*")])],
+        ),
     ];
     roles.extend(extra_roles);
     let bytes = export(
@@ -828,4 +835,146 @@ fn a_principal_tag_trust_to_a_jit_role_is_eligibility_until_the_tag_is_set() {
     assert!(f[0].message.contains("principal-tag"), "{}", f[0].message);
     // Without JIT settings both are plain (conditional) standing trusts.
     assert_eq!(subjects(&run(&inventory(&bytes), "SP001")).len(), 2);
+}
+
+/// The methods that need a role the principal may assume, or an existing function or dev
+/// endpoint: each found, and blocked by a Deny, a boundary or a resource restriction.
+#[test]
+fn escalations_through_assumable_roles_functions_and_dev_endpoints() {
+    let me = arn("user", "mal");
+    let admin = format!("aws:{ACCT}:admin-via-escalation");
+    let functions = format!("arn:aws:lambda:*:{ACCT}:function:*");
+    let endpoints = format!("arn:aws:glue:*:{ACCT}:devEndpoint/*");
+    // (method text, statements, the resource its action is on, the target reached)
+    let cases: Vec<(&str, Value, String, String)> = vec![
+        (
+            "iam:AttachRolePolicy on arn:aws:iam::111122223333:role/helper, a role it may assume",
+            json!([allow("iam:AttachRolePolicy", &arn("role", "helper"))]),
+            arn("role", "helper"),
+            admin.clone(),
+        ),
+        (
+            "iam:PutRolePolicy on arn:aws:iam::111122223333:role/helper, a role it may assume",
+            json!([allow("iam:PutRolePolicy", &arn("role", "helper"))]),
+            arn("role", "helper"),
+            admin.clone(),
+        ),
+        (
+            "lambda:UpdateFunctionCode on every function of account 111122223333, reaching arn:aws:iam::111122223333:role/lambda-admin [if a function runs as it]",
+            json!([allow("lambda:UpdateFunctionCode", "*")]),
+            functions.clone(),
+            arn("role", "lambda-admin"),
+        ),
+        (
+            "glue:UpdateDevEndpoint on every dev endpoint of account 111122223333, reaching arn:aws:iam::111122223333:role/glue-admin [if a dev endpoint runs as it]",
+            json!([allow("glue:UpdateDevEndpoint", "*")]),
+            endpoints.clone(),
+            arn("role", "glue-admin"),
+        ),
+    ];
+    for (method, statements, resource, target) in cases {
+        let inv = escalation_case(statements.clone(), vec![], None);
+        assert_eq!(
+            methods_of(&inv, &me),
+            [format!("{method} -> {target}")],
+            "{method}"
+        );
+        assert_eq!(
+            subjects(&run(&inv, "SP004")),
+            std::slice::from_ref(&me),
+            "{method}"
+        );
+
+        let first = statements[0]["Action"].as_str().unwrap();
+        let mut with_deny = statements.as_array().unwrap().clone();
+        with_deny.push(deny(first, &resource));
+        let inv = escalation_case(Value::Array(with_deny), vec![], None);
+        assert!(methods_of(&inv, &me).is_empty(), "{method} with a deny");
+
+        let inv = escalation_case(
+            statements.clone(),
+            vec![],
+            Some(json!([allow("s3:Get*", "*")])),
+        );
+        assert!(
+            methods_of(&inv, &me).is_empty(),
+            "{method} under a boundary"
+        );
+
+        // Restricted to one resource: another role, or one named function or endpoint
+        // (which role it runs as is unknown).
+        let mut elsewhere = statements.as_array().unwrap().clone();
+        elsewhere[0]["Resource"] = json!(resource
+            .replace(":role/helper", ":role/unrelated")
+            .replace("function:*", "function:one")
+            .replace("devEndpoint/*", "devEndpoint/one"));
+        let inv = escalation_case(Value::Array(elsewhere), vec![], None);
+        assert!(
+            methods_of(&inv, &me).is_empty(),
+            "{method} on one resource: {:?}",
+            methods_of(&inv, &me)
+        );
+    }
+
+    // The assumable role has a permissions boundary: a policy attached to it cannot make it
+    // admin.
+    let mut capped = role(
+        "capped",
+        trust_of(json!({"AWS": arn("user", "mal")})),
+        &[],
+        vec![],
+    );
+    capped["PermissionsBoundary"] = json!({"PermissionsBoundaryArn": arn("policy", "s3-only")});
+    let statements = json!([allow("iam:AttachRolePolicy", &arn("role", "capped"))]);
+    let mut bytes: Value = serde_json::from_slice(&export(
+        vec![user("mal", &[], &[], vec![statements])],
+        vec![],
+        vec![capped],
+        vec![managed(
+            "s3-only",
+            &arn("policy", "s3-only"),
+            json!([allow("s3:*", "*")]),
+        )],
+    ))
+    .unwrap();
+    let inv = inventory(&serde_json::to_vec(&bytes).unwrap());
+    assert!(
+        methods_of(&inv, &me).is_empty(),
+        "{:?}",
+        methods_of(&inv, &me)
+    );
+    // Without the boundary, it is an escalation; and not when the trust does not name mal.
+    bytes["RoleDetailList"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("PermissionsBoundary");
+    let inv = inventory(&serde_json::to_vec(&bytes).unwrap());
+    assert_eq!(methods_of(&inv, &me).len(), 1);
+    bytes["RoleDetailList"][0]["AssumeRolePolicyDocument"] =
+        doc(trust_of(json!({"AWS": arn("user", "someone-else")})));
+    let inv = inventory(&serde_json::to_vec(&bytes).unwrap());
+    assert!(methods_of(&inv, &me).is_empty());
+}
+
+/// Granting itself a policy escalates only if it would then be admin: a boundary that
+/// allows the IAM action but little else caps it.
+#[test]
+fn self_grants_under_a_boundary_that_caps_the_result_are_not_escalations() {
+    let me = arn("user", "mal");
+    let statements = json!([allow("iam:AttachUserPolicy", &me)]);
+    let inv = escalation_case(
+        statements.clone(),
+        vec![],
+        Some(json!([
+            allow("iam:AttachUserPolicy", "*"),
+            allow("s3:*", "*")
+        ])),
+    );
+    assert!(
+        methods_of(&inv, &me).is_empty(),
+        "{:?}",
+        methods_of(&inv, &me)
+    );
+    let inv = escalation_case(statements, vec![], Some(json!([allow("*", "*")])));
+    assert_eq!(methods_of(&inv, &me).len(), 1);
 }

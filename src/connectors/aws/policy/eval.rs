@@ -5,7 +5,8 @@
 //! 2. otherwise an identity policy must `Allow` the action on the resource;
 //! 3. and, when the principal has a permissions boundary, the boundary must allow it too
 //!    (effective = identity ∩ boundary);
-//! 4. and, when SCPs are known for the account, one of them must allow it.
+//! 4. and, when SCPs are known for the account, at every level of the organisation that has
+//!    SCPs (the root, an OU, the account itself) one of that level's SCPs must allow it.
 //!
 //! Conditions are not evaluated (residue has no request context): an `Allow` guarded by a
 //! condition still grants, and the decision carries the condition so the path is reported
@@ -53,8 +54,10 @@ pub struct Layers<'a> {
     /// the principal's other policies, when asking what one policy grants it.
     pub deny_only: Vec<&'a Document>,
     pub boundary: Option<&'a Document>,
-    /// SCPs that apply to the principal's account; empty when none are known.
-    pub scps: Vec<&'a Document>,
+    /// SCPs that apply to the principal's account, one entry per level of the organisation
+    /// (root, OU, account) that has SCPs: each level must allow an action (one of its SCPs
+    /// suffices), and a Deny in any of them wins. Empty when none are known.
+    pub scps: Vec<Vec<&'a Document>>,
     /// Policy variables residue knows for the principal (`aws:username`, …).
     pub vars: Vec<(&'static str, String)>,
 }
@@ -109,7 +112,7 @@ impl<'a> Layers<'a> {
             .copied()
             .chain(self.deny_only.iter().copied())
             .chain(self.boundary)
-            .chain(self.scps.iter().copied())
+            .chain(self.scps.iter().flatten().copied())
     }
 
     /// An unconditional Deny for `action` covering every resource in `target`.
@@ -169,8 +172,8 @@ impl<'a> Layers<'a> {
                 None => return Decision::ImplicitDeny,
             }
         }
-        if !self.scps.is_empty() {
-            match self.allowing(self.scps.iter().copied(), action, |m| m.covers(target)) {
+        for level in &self.scps {
+            match self.allowing(level.iter().copied(), action, |m| m.covers(target)) {
                 Some(c) => conditions.extend(c),
                 None => return Decision::ImplicitDeny,
             }
@@ -188,10 +191,10 @@ impl<'a> Layers<'a> {
         if let Some(b) = self.boundary {
             conditions.extend(self.allowing([b], action, |m| m.overlaps_set(resources))?);
         }
-        if !self.scps.is_empty() {
-            conditions.extend(self.allowing(self.scps.iter().copied(), action, |m| {
-                m.overlaps_set(resources)
-            })?);
+        for level in &self.scps {
+            conditions.extend(
+                self.allowing(level.iter().copied(), action, |m| m.overlaps_set(resources))?,
+            );
         }
         Some(conditions)
     }

@@ -263,7 +263,7 @@ fn scps_must_allow_and_their_denies_win() {
     let deny_iam = stmt("Deny", r#""Action":["iam:*"],"Resource":"*""#);
     let l = Layers {
         identity: vec![&admin],
-        scps: vec![&full, &deny_iam],
+        scps: vec![vec![&full, &deny_iam]],
         ..Layers::default()
     };
     assert_eq!(
@@ -278,11 +278,25 @@ fn scps_must_allow_and_their_denies_win() {
     );
     let l = Layers {
         identity: vec![&admin],
-        scps: vec![&only_s3],
+        scps: vec![vec![&only_s3]],
         ..Layers::default()
     };
     assert_eq!(level(&l), Write);
     assert_eq!(l.decide("ec2:runinstances", "*"), Decision::ImplicitDeny);
+    // FullAWSAccess at the root and the allow-list at the account: both levels must allow.
+    let l = Layers {
+        identity: vec![&admin],
+        scps: vec![vec![&full], vec![&only_s3]],
+        ..Layers::default()
+    };
+    assert_eq!(level(&l), Write);
+    // Within one level, one SCP allowing suffices.
+    let l = Layers {
+        identity: vec![&admin],
+        scps: vec![vec![&full, &only_s3]],
+        ..Layers::default()
+    };
+    assert_eq!(level(&l), Admin);
 }
 
 #[test]
