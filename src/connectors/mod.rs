@@ -5,6 +5,7 @@
 //! finalizes the inventory: the caller merges every source first.
 
 pub mod aws;
+pub mod entra_pim;
 mod error;
 pub mod generic;
 pub mod k8s;
@@ -38,10 +39,14 @@ pub enum SourceFormat {
     AwsAuthorizationDetails,
     /// A Terraform plan in JSON (`terraform show -json plan.out`): the proposed state.
     TerraformPlan,
+    /// Microsoft Entra ID PIM: saved Microsoft Graph responses (a file or a directory).
+    EntraPim,
+    /// The Entra admin center's CSV export of PIM assignments.
+    EntraPimCsv,
 }
 
 impl SourceFormat {
-    pub const ALL: [SourceFormat; 8] = [
+    pub const ALL: [SourceFormat; 10] = [
         SourceFormat::GenericInventory,
         SourceFormat::GrantLogJsonl,
         SourceFormat::GrantLogCsv,
@@ -50,6 +55,8 @@ impl SourceFormat {
         SourceFormat::Kubernetes,
         SourceFormat::AwsAuthorizationDetails,
         SourceFormat::TerraformPlan,
+        SourceFormat::EntraPim,
+        SourceFormat::EntraPimCsv,
     ];
 
     /// The name used in residue.yaml and on the command line.
@@ -63,6 +70,8 @@ impl SourceFormat {
             SourceFormat::Kubernetes => "kubernetes",
             SourceFormat::AwsAuthorizationDetails => "aws-authorization-details",
             SourceFormat::TerraformPlan => "terraform-plan",
+            SourceFormat::EntraPim => "entra-pim",
+            SourceFormat::EntraPimCsv => "entra-pim-csv",
         }
     }
 
@@ -81,6 +90,8 @@ impl SourceFormat {
             SourceFormat::Kubernetes => "Kubernetes RBAC objects (YAML or JSON)",
             SourceFormat::AwsAuthorizationDetails => "AWS IAM authorization details",
             SourceFormat::TerraformPlan => "a Terraform plan (terraform show -json)",
+            SourceFormat::EntraPim => "Microsoft Entra ID PIM (saved Microsoft Graph responses)",
+            SourceFormat::EntraPimCsv => "an Entra admin center CSV export of PIM assignments",
         }
     }
 
@@ -95,6 +106,8 @@ impl SourceFormat {
             SourceFormat::Kubernetes => k8s::EXPECTED,
             SourceFormat::AwsAuthorizationDetails => aws::authz::EXPECTED,
             SourceFormat::TerraformPlan => terraform::EXPECTED,
+            SourceFormat::EntraPim => entra_pim::EXPECTED,
+            SourceFormat::EntraPimCsv => entra_pim::portal_csv::EXPECTED,
         }
     }
 }
@@ -111,6 +124,10 @@ const DETECT_PREFIX_BYTES: u64 = 64 * 1024;
 /// Recognises a file's format by its content (reads at most the first 64 KiB): `Ok(None)`
 /// if unrecognised. An empty file, an unreadable one, or one that is not UTF-8 is an error.
 pub fn detect(path: &Path, display: &str) -> Result<Option<SourceFormat>, ConnectorError> {
+    if path.is_dir() && entra_pim::sniff_dir(path) {
+        // A tenant's saved Graph responses are kept as a directory and read as one source.
+        return Ok(Some(SourceFormat::EntraPim));
+    }
     if path.is_dir() && k8s::sniff_dir(path) {
         // Kubernetes manifests are often kept as a directory tree.
         return Ok(Some(SourceFormat::Kubernetes));
@@ -150,6 +167,12 @@ pub fn detect(path: &Path, display: &str) -> Result<Option<SourceFormat>, Connec
     }
     if aws::cloudtrail::sniff(text) {
         return Ok(Some(SourceFormat::AwsCloudTrail));
+    }
+    if entra_pim::sniff(text) {
+        return Ok(Some(SourceFormat::EntraPim));
+    }
+    if entra_pim::portal_csv::sniff(text) {
+        return Ok(Some(SourceFormat::EntraPimCsv));
     }
     if let Some(format) = generic::sniff(text, complete) {
         return Ok(Some(format));
@@ -206,6 +229,11 @@ pub fn load(
             let text = generic::decode_utf8(&bytes, display)?;
             let cluster = terraform::cluster_name(path, settings.cluster.as_deref());
             terraform::parse_plan_str(text, source_name, display, &cluster)
+        }
+        SourceFormat::EntraPim => entra_pim::load(path, display, source_name),
+        SourceFormat::EntraPimCsv => {
+            let bytes = std::fs::read(path).map_err(|err| ConnectorError::io(display, &err))?;
+            entra_pim::portal_csv::parse(&bytes, display, source_name)
         }
     }
 }
