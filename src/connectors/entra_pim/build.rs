@@ -9,14 +9,24 @@ use crate::model::{
 };
 use std::collections::{BTreeMap, BTreeSet};
 
+/// A role definition as the listing (or the built-in table) describes it.
+#[derive(Clone)]
+pub(crate) struct Definition {
+    pub template: String,
+    pub name: String,
+    pub built_in: bool,
+    pub actions: Vec<String>,
+    pub provenance: Provenance,
+}
+
 /// Identities and roles resolved so far, by Graph object id / role definition id.
 pub(crate) struct Directory {
     pub source: String,
     /// Object id (lower-case) → identity id.
     pub by_object_id: BTreeMap<String, String>,
     pub identities: BTreeMap<String, Identity>,
-    /// Role definition id or template id (lower-case) → (template id, name, permissions, provenance).
-    pub definitions: BTreeMap<String, (String, String, Vec<String>, Provenance)>,
+    /// Role definition id or template id (lower-case) → the definition.
+    pub definitions: BTreeMap<String, Definition>,
     pub roles: BTreeMap<String, Role>,
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -37,16 +47,30 @@ pub(crate) fn sp_id(object_id: &str) -> String {
     format!("entra:sp:{}", object_id.to_lowercase())
 }
 
-/// The role id of a role definition at a scope: `entra:role:<template id>` for the tenant
-/// (`/`), `entra:role:<template id>@<directoryScopeId>` for an administrative unit or
-/// object, `…@app:<appScopeId>` for an application scope.
-pub(crate) fn role_id(template_id: &str, scope: &str, app_scope: Option<&str>) -> String {
-    let base = format!("entra:role:{}", template_id.to_lowercase());
+/// The role id of a role at a scope. Built-in roles are named by their display name
+/// (`entra:role:global-administrator`: built-in names and template ids never change);
+/// custom roles, and roles residue cannot name, by their template id
+/// (`entra:role:<template id>`). A scope other than the tenant (`/`) is appended:
+/// `@<directoryScopeId>` for an administrative unit or object, `@app:<appScopeId>`.
+pub(crate) fn role_id(base: &str, scope: &str, app_scope: Option<&str>) -> String {
+    let base = format!("entra:role:{base}");
     match app_scope.map(str::trim).filter(|a| !a.is_empty() && *a != "/") {
         Some(app) => format!("{base}@app:{app}"),
         None if scope.trim().is_empty() || scope.trim() == "/" => base,
         None => format!("{base}@{}", scope.trim()),
     }
+}
+
+/// A display name as an id part: lower case, words joined by `-`.
+pub(crate) fn slug(name: &str) -> String {
+    let mut out = String::new();
+    for word in name.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
+        if !out.is_empty() {
+            out.push('-');
+        }
+        out.extend(word.chars().flat_map(char::to_lowercase));
+    }
+    out
 }
 
 impl Directory {
@@ -124,53 +148,65 @@ impl Directory {
         }
     }
 
-    /// The template id of a role definition id (custom roles: their own id).
-    pub fn template_of(&self, definition_id: &str) -> String {
-        self.definitions
-            .get(&definition_id.to_lowercase())
-            .map(|d| d.0.clone())
-            .unwrap_or_else(|| definition_id.to_lowercase())
+    /// The definition of a role definition id: from the listing, else the built-in table.
+    fn definition(&mut self, definition_id: &str, at: &Provenance) -> Definition {
+        if let Some(d) = self.definitions.get(&definition_id.to_lowercase()) {
+            return d.clone();
+        }
+        let template = definition_id.to_lowercase();
+        let d = match roles::built_in(&template) {
+            Some((name, _)) => Definition {
+                template: template.clone(),
+                name: name.to_string(),
+                built_in: true,
+                actions: Vec::new(),
+                provenance: at.clone(),
+            },
+            None => {
+                self.diagnostics.push(Diagnostic::warning(
+                    at.clone(),
+                    format!(
+                        "role definition {definition_id} is neither in the roleDefinitions listing nor a built-in role residue knows; it is ranked write"
+                    ),
+                ));
+                Definition {
+                    template: template.clone(),
+                    name: definition_id.to_string(),
+                    built_in: false,
+                    actions: Vec::new(),
+                    provenance: at.clone(),
+                }
+            }
+        };
+        self.definitions.insert(template, d.clone());
+        d
     }
 
     /// The role id for a role definition at a scope, creating the role on first use.
     pub fn role(&mut self, definition_id: &str, scope: &str, app_scope: Option<&str>, at: &Provenance) -> String {
-        let template = self.template_of(definition_id);
-        let id = role_id(&template, scope, app_scope);
+        let def = self.definition(definition_id, at);
+        let base = if def.built_in { slug(&def.name) } else { def.template.clone() };
+        let id = role_id(&base, scope, app_scope);
         if self.roles.contains_key(&id) {
             return id;
         }
-        let (name, actions, provenance) = match self.definitions.get(&definition_id.to_lowercase()) {
-            Some((_, name, actions, p)) => (name.clone(), actions.clone(), p.clone()),
-            None => match roles::built_in(&template) {
-                Some((name, _)) => (name.to_string(), Vec::new(), at.clone()),
-                None => {
-                    self.diagnostics.push(Diagnostic::warning(
-                        at.clone(),
-                        format!(
-                            "role definition {definition_id} is neither in the roleDefinitions listing nor a built-in role residue knows; it is ranked write"
-                        ),
-                    ));
-                    (definition_id.to_string(), Vec::new(), at.clone())
-                }
-            },
-        };
         let scope_text = match app_scope.map(str::trim).filter(|a| !a.is_empty() && *a != "/") {
             Some(app) => format!("app:{app}"),
             None if scope.trim().is_empty() || scope.trim() == "/" => "tenant".to_string(),
             None => scope.trim().to_string(),
         };
         let mut tags = BTreeMap::new();
-        tags.insert("entra.template-id".to_string(), template.clone());
-        let display = if scope_text == "tenant" { name.clone() } else { format!("{name} @ {scope_text}") };
+        tags.insert("entra.template-id".to_string(), def.template.clone());
+        let display = if scope_text == "tenant" { def.name.clone() } else { format!("{} @ {scope_text}", def.name) };
         let role = Role {
             id: id.clone(),
-            privilege: roles::privilege(&template, &name, &actions),
+            privilege: roles::privilege(&def.template, &def.name, &def.actions),
             name: display,
-            permissions: actions,
+            permissions: def.actions,
             scope: Some(scope_text),
             last_used: None,
             tags,
-            provenance,
+            provenance: def.provenance,
         };
         self.roles.insert(id.clone(), role);
         id
@@ -245,7 +281,13 @@ pub(crate) fn directory(t: &Tenant, source: &str, inv: &mut Inventory) -> Direct
         }
     }
     for r in &t.role_definitions {
-        let entry = (r.template_id.to_lowercase(), r.name.clone(), r.actions.clone(), r.provenance.clone());
+        let entry = Definition {
+            template: r.template_id.to_lowercase(),
+            name: r.name.clone(),
+            built_in: r.built_in || roles::built_in(&r.template_id).is_some(),
+            actions: r.actions.clone(),
+            provenance: r.provenance.clone(),
+        };
         for key in [r.id.to_lowercase(), r.template_id.to_lowercase()] {
             d.definitions.entry(key).or_insert_with(|| entry.clone());
         }

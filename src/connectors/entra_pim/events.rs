@@ -322,8 +322,8 @@ fn audit_role(a: &Audit, d: &mut Directory) -> Option<String> {
             let name = role_target?.name.as_deref()?;
             d.definitions
                 .values()
-                .find(|(_, n, _, _)| n.eq_ignore_ascii_case(name))
-                .map(|(t, _, _, _)| t.clone())
+                .find(|def| def.name.eq_ignore_ascii_case(name))
+                .map(|def| def.template.clone())
                 .or_else(|| super::roles::built_in_by_name(name).map(str::to_string))
         })?;
     Some(d.role(&template, "/", None, &a.provenance))

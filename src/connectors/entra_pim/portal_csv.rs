@@ -28,7 +28,7 @@
 //! `Principal Type` column gives, else a group. `Member Type` `Group`/`Inherited` rows are
 //! kept as direct assignments (the export does not name the group), with an Info diagnostic.
 
-use super::build::{group_id, role_id, sp_id, user_id};
+use super::build::{group_id, role_id, slug, sp_id, user_id};
 use super::roles;
 use crate::connectors::ConnectorError;
 use crate::model::time::parse_timestamp;
@@ -179,9 +179,10 @@ pub fn parse(bytes: &[u8], display: &str, source: &str) -> Result<Inventory, Con
         });
         let scope = get(Col::Scope).filter(|s| !s.eq_ignore_ascii_case("directory")).unwrap_or("/");
         let template = get(Col::RoleId).map(str::to_string).or_else(|| roles::built_in_by_name(role_name).map(str::to_string));
+        let built_in = template.as_deref().is_some_and(|t| roles::built_in(t).is_some());
         let role = match &template {
-            Some(t) => role_id(t, scope, None),
-            None => role_id(&role_name.to_lowercase().replace(' ', "-"), scope, None),
+            Some(t) if !built_in => role_id(&t.to_lowercase(), scope, None),
+            _ => role_id(&slug(role_name), scope, None),
         };
         roles_by_id.entry(role.clone()).or_insert_with(|| {
             let t = template.clone().unwrap_or_default();
@@ -272,9 +273,9 @@ Active,Helpdesk Team,Knowledge Reader,Helpdesk Team,Direct,2026-06-01 09:00:00,,
         assert_eq!(
             kinds,
             vec![
-                ("alice@acme.example", "entra:role:62e90394-69f5-4237-9190-012177145e10", AssignmentKind::Eligible),
-                ("bob@acme.example", "entra:role:62e90394-69f5-4237-9190-012177145e10", AssignmentKind::Standing),
-                ("carol@acme.example", "entra:role:fe930be7-5e62-47db-91af-98c3a49a38b1", AssignmentKind::Temporary),
+                ("alice@acme.example", "entra:role:global-administrator", AssignmentKind::Eligible),
+                ("bob@acme.example", "entra:role:global-administrator", AssignmentKind::Standing),
+                ("carol@acme.example", "entra:role:user-administrator", AssignmentKind::Temporary),
                 ("entra:group:helpdesk team", "entra:role:knowledge-reader", AssignmentKind::Standing),
             ]
         );

@@ -68,6 +68,7 @@ pub(crate) struct RoleDefinition {
     pub id: String,
     pub template_id: String,
     pub name: String,
+    pub built_in: bool,
     pub actions: Vec<String>,
     pub provenance: Provenance,
 }
@@ -295,6 +296,7 @@ fn role_definition(r: &Rec<'_>, source: &str) -> Result<RoleDefinition, Connecto
     Ok(RoleDefinition {
         template_id: r.str("templateId")?.unwrap_or(&id).to_string(),
         name: r.str("displayName")?.unwrap_or(&id).to_string(),
+        built_in: r.bool("isBuiltIn")?.unwrap_or(false),
         id,
         actions,
         provenance: r.provenance(source),
