@@ -5,6 +5,7 @@ mod support;
 mod aws_authz;
 mod aws_trail;
 mod cli;
+mod entra_pim;
 mod gate;
 mod hardening;
 mod html;

@@ -54,7 +54,10 @@ pub(crate) fn sp_id(object_id: &str) -> String {
 /// `@<directoryScopeId>` for an administrative unit or object, `@app:<appScopeId>`.
 pub(crate) fn role_id(base: &str, scope: &str, app_scope: Option<&str>) -> String {
     let base = format!("entra:role:{base}");
-    match app_scope.map(str::trim).filter(|a| !a.is_empty() && *a != "/") {
+    match app_scope
+        .map(str::trim)
+        .filter(|a| !a.is_empty() && *a != "/")
+    {
         Some(app) => format!("{base}@app:{app}"),
         None if scope.trim().is_empty() || scope.trim() == "/" => base,
         None => format!("{base}@{}", scope.trim()),
@@ -64,7 +67,10 @@ pub(crate) fn role_id(base: &str, scope: &str, app_scope: Option<&str>) -> Strin
 /// A display name as an id part: lower case, words joined by `-`.
 pub(crate) fn slug(name: &str) -> String {
     let mut out = String::new();
-    for word in name.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
+    for word in name
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
         if !out.is_empty() {
             out.push('-');
         }
@@ -104,12 +110,20 @@ impl Directory {
             return;
         }
         self.by_object_id.insert(key, identity.id.clone());
-        self.identities.entry(identity.id.clone()).or_insert(identity);
+        self.identities
+            .entry(identity.id.clone())
+            .or_insert(identity);
     }
 
     /// The identity id of a principal object id, creating a stand-in (with a warning) for
     /// one no listing names. `kind_hint` is a Graph `@odata.type` or an audit target type.
-    pub fn principal(&mut self, object_id: &str, kind_hint: Option<&str>, upn: Option<&str>, at: &Provenance) -> String {
+    pub fn principal(
+        &mut self,
+        object_id: &str,
+        kind_hint: Option<&str>,
+        upn: Option<&str>,
+        at: &Provenance,
+    ) -> String {
         if let Some(id) = self.by_object_id.get(&object_id.to_lowercase()) {
             return id.clone();
         }
@@ -121,10 +135,15 @@ impl Directory {
         } else if hint.contains("user") || upn.is_some() {
             (user_id(upn, object_id), IdentityKind::Human)
         } else {
-            (format!("entra:principal:{}", object_id.to_lowercase()), IdentityKind::Human)
+            (
+                format!("entra:principal:{}", object_id.to_lowercase()),
+                IdentityKind::Human,
+            )
         };
         let mut identity = Identity::new(id.clone(), kind, at.clone());
-        identity.tags.insert("entra.object-id".into(), object_id.to_lowercase());
+        identity
+            .tags
+            .insert("entra.object-id".into(), object_id.to_lowercase());
         identity.tags.insert("entra.stand-in".into(), "true".into());
         self.diagnostics.push(Diagnostic::warning(
             at.clone(),
@@ -141,7 +160,10 @@ impl Directory {
         if let Some(id) = object_id.and_then(|o| self.by_object_id.get(&o.to_lowercase())) {
             return Some(id.clone());
         }
-        match (upn.map(str::trim).filter(|u| !u.is_empty()), object_id.map(str::trim).filter(|o| !o.is_empty())) {
+        match (
+            upn.map(str::trim).filter(|u| !u.is_empty()),
+            object_id.map(str::trim).filter(|o| !o.is_empty()),
+        ) {
             (Some(upn), _) => Some(upn.to_lowercase()),
             (None, Some(oid)) => Some(format!("entra:principal:{}", oid.to_lowercase())),
             (None, None) => None,
@@ -183,21 +205,38 @@ impl Directory {
     }
 
     /// The role id for a role definition at a scope, creating the role on first use.
-    pub fn role(&mut self, definition_id: &str, scope: &str, app_scope: Option<&str>, at: &Provenance) -> String {
+    pub fn role(
+        &mut self,
+        definition_id: &str,
+        scope: &str,
+        app_scope: Option<&str>,
+        at: &Provenance,
+    ) -> String {
         let def = self.definition(definition_id, at);
-        let base = if def.built_in { slug(&def.name) } else { def.template.clone() };
+        let base = if def.built_in {
+            slug(&def.name)
+        } else {
+            def.template.clone()
+        };
         let id = role_id(&base, scope, app_scope);
         if self.roles.contains_key(&id) {
             return id;
         }
-        let scope_text = match app_scope.map(str::trim).filter(|a| !a.is_empty() && *a != "/") {
+        let scope_text = match app_scope
+            .map(str::trim)
+            .filter(|a| !a.is_empty() && *a != "/")
+        {
             Some(app) => format!("app:{app}"),
             None if scope.trim().is_empty() || scope.trim() == "/" => "tenant".to_string(),
             None => scope.trim().to_string(),
         };
         let mut tags = BTreeMap::new();
         tags.insert("entra.template-id".to_string(), def.template.clone());
-        let display = if scope_text == "tenant" { def.name.clone() } else { format!("{} @ {scope_text}", def.name) };
+        let display = if scope_text == "tenant" {
+            def.name.clone()
+        } else {
+            format!("{} @ {scope_text}", def.name)
+        };
         let role = Role {
             id: id.clone(),
             privilege: roles::privilege(&def.template, &def.name, &def.actions),
@@ -223,7 +262,9 @@ pub(crate) fn directory(t: &Tenant, source: &str, inv: &mut Inventory) -> Direct
         identity.disabled = u.enabled == Some(false);
         identity.created = u.created;
         identity.last_activity = u.last_sign_in;
-        identity.tags.insert("entra.object-id".into(), u.object_id.to_lowercase());
+        identity
+            .tags
+            .insert("entra.object-id".into(), u.object_id.to_lowercase());
         d.add_identity(&u.object_id, identity);
     }
     for g in &t.groups {
@@ -231,7 +272,9 @@ pub(crate) fn directory(t: &Tenant, source: &str, inv: &mut Inventory) -> Direct
         let mut identity = Identity::new(id.clone(), IdentityKind::Group, g.provenance.clone());
         identity.name = g.name.clone().unwrap_or(id);
         identity.created = g.created;
-        identity.tags.insert("entra.object-id".into(), g.object_id.to_lowercase());
+        identity
+            .tags
+            .insert("entra.object-id".into(), g.object_id.to_lowercase());
         d.add_identity(&g.object_id, identity);
     }
     for sp in &t.service_principals {
@@ -241,7 +284,11 @@ pub(crate) fn directory(t: &Tenant, source: &str, inv: &mut Inventory) -> Direct
             t == "aiagent" || t == "residueaiagent" || t == "agentidentity"
         }) {
             IdentityKind::AiAgent
-        } else if sp.sp_type.as_deref().is_some_and(|t| t.eq_ignore_ascii_case("ManagedIdentity")) {
+        } else if sp
+            .sp_type
+            .as_deref()
+            .is_some_and(|t| t.eq_ignore_ascii_case("ManagedIdentity"))
+        {
             IdentityKind::Workload
         } else {
             IdentityKind::ServiceAccount
@@ -249,15 +296,23 @@ pub(crate) fn directory(t: &Tenant, source: &str, inv: &mut Inventory) -> Direct
         let mut identity = Identity::new(id.clone(), kind, sp.provenance.clone());
         identity.name = sp.name.clone().unwrap_or(id);
         identity.disabled = sp.enabled == Some(false);
-        identity.tags.insert("entra.object-id".into(), sp.object_id.to_lowercase());
+        identity
+            .tags
+            .insert("entra.object-id".into(), sp.object_id.to_lowercase());
         if let Some(app) = &sp.app_id {
-            identity.tags.insert("entra.app-id".into(), app.to_lowercase());
+            identity
+                .tags
+                .insert("entra.app-id".into(), app.to_lowercase());
         }
         d.add_identity(&sp.object_id, identity);
     }
     // Owners resolve once every listing is read.
     for sp in &t.service_principals {
-        let mut owners: Vec<String> = sp.owners.iter().filter_map(|o| d.actor(Some(o), None)).collect();
+        let mut owners: Vec<String> = sp
+            .owners
+            .iter()
+            .filter_map(|o| d.actor(Some(o), None))
+            .collect();
         owners.sort();
         let id = sp_id(&sp.object_id);
         if let (Some(owner), Some(identity)) = (owners.first(), d.identities.get_mut(&id)) {
@@ -266,10 +321,18 @@ pub(crate) fn directory(t: &Tenant, source: &str, inv: &mut Inventory) -> Direct
             }
         }
         for c in &sp.credentials {
-            let kind = if c.certificate { "certificate" } else { "password" };
+            let kind = if c.certificate {
+                "certificate"
+            } else {
+                "password"
+            };
             inv.secrets.push(Secret {
                 id: format!("{id}#{kind}:{}", c.key_id.to_lowercase()),
-                kind: if c.certificate { SecretKind::Certificate } else { SecretKind::ApiKey },
+                kind: if c.certificate {
+                    SecretKind::Certificate
+                } else {
+                    SecretKind::ApiKey
+                },
                 owner: Some(id.clone()),
                 created: c.start,
                 last_rotated: None,
@@ -302,14 +365,18 @@ pub(crate) fn directory(t: &Tenant, source: &str, inv: &mut Inventory) -> Direct
         let group = group_id(&g.object_id);
         for (member, kind) in &g.members {
             let m = d.principal(member, kind.as_deref(), None, &g.provenance);
-            memberships.entry((m, group.clone())).or_insert_with(|| g.provenance.clone());
+            memberships
+                .entry((m, group.clone()))
+                .or_insert_with(|| g.provenance.clone());
         }
     }
     for u in &t.users {
         let user = user_id(u.upn.as_deref(), &u.object_id);
         for g in &u.member_of {
             let group = d.principal(g, Some("#microsoft.graph.group"), None, &u.provenance);
-            memberships.entry((user.clone(), group)).or_insert_with(|| u.provenance.clone());
+            memberships
+                .entry((user.clone(), group))
+                .or_insert_with(|| u.provenance.clone());
         }
     }
 
@@ -347,11 +414,25 @@ fn instances(
 ) {
     let mut resolved = Vec::with_capacity(t.instances.len());
     for i in &t.instances {
-        let subject = d.principal(&i.principal, i.principal_type.as_deref(), None, &i.provenance);
-        let role = d.role(&i.role_definition, &i.scope, i.app_scope.as_deref(), &i.provenance);
+        let subject = d.principal(
+            &i.principal,
+            i.principal_type.as_deref(),
+            None,
+            &i.provenance,
+        );
+        let role = d.role(
+            &i.role_definition,
+            &i.scope,
+            i.app_scope.as_deref(),
+            &i.provenance,
+        );
         resolved.push((subject, role, i));
     }
-    let is_group = |d: &Directory, id: &str| d.identities.get(id).is_some_and(|x| x.kind == IdentityKind::Group);
+    let is_group = |d: &Directory, id: &str| {
+        d.identities
+            .get(id)
+            .is_some_and(|x| x.kind == IdentityKind::Group)
+    };
     // (role, kind) → groups holding it directly.
     let mut group_holders: BTreeMap<(String, AssignmentKind), BTreeSet<String>> = BTreeMap::new();
     let mut direct: BTreeSet<(String, String, AssignmentKind)> = BTreeSet::new();
@@ -359,7 +440,10 @@ fn instances(
         if i.member_type == MemberType::Direct || is_group(d, subject) {
             direct.insert((subject.clone(), role.clone(), kind_of(i)));
             if is_group(d, subject) {
-                group_holders.entry((role.clone(), kind_of(i))).or_default().insert(subject.clone());
+                group_holders
+                    .entry((role.clone(), kind_of(i)))
+                    .or_default()
+                    .insert(subject.clone());
             }
         }
     }
@@ -370,8 +454,14 @@ fn instances(
         let indirect = i.member_type != MemberType::Direct && !is_group(d, subject);
         if indirect {
             if i.member_type == MemberType::Group {
-                let holders = group_holders.get(&(role.clone(), kind)).cloned().unwrap_or_default();
-                if holders.iter().any(|g| memberships.contains_key(&(subject.clone(), g.clone()))) {
+                let holders = group_holders
+                    .get(&(role.clone(), kind))
+                    .cloned()
+                    .unwrap_or_default();
+                if holders
+                    .iter()
+                    .any(|g| memberships.contains_key(&(subject.clone(), g.clone())))
+                {
                     covered += 1;
                     continue;
                 }
@@ -385,7 +475,10 @@ fn instances(
                     ));
                     continue;
                 }
-            } else if direct.iter().any(|(s, r, k)| s == subject && template(r) == template(role) && *k == kind) {
+            } else if direct
+                .iter()
+                .any(|(s, r, k)| s == subject && template(r) == template(role) && *k == kind)
+            {
                 covered += 1;
                 continue;
             }
@@ -401,7 +494,10 @@ fn instances(
             subject: subject.clone(),
             role: role.clone(),
             kind,
-            window: Window { start: i.start, end: i.end },
+            window: Window {
+                start: i.start,
+                end: i.end,
+            },
             last_used: None,
             provenance: i.provenance.clone(),
         });

@@ -12,7 +12,10 @@
 
 use super::build::Directory;
 use super::read::{Audit, Request, Tenant};
-use crate::model::{ChangeEvent, ChangeKind, Diagnostic, GrantEvent, GrantEventKind, Inventory, Provenance, Timestamp};
+use crate::model::{
+    ChangeEvent, ChangeKind, Diagnostic, GrantEvent, GrantEventKind, Inventory, Provenance,
+    Timestamp,
+};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Union-find over tagged ids; the root of a group is its smallest member, so the name of
@@ -39,11 +42,17 @@ impl Links {
         }
         let mut at = key.clone();
         while at != root {
-            let next = self.parent.get(&at).cloned().unwrap_or_else(|| root.clone());
+            let next = self
+                .parent
+                .get(&at)
+                .cloned()
+                .unwrap_or_else(|| root.clone());
             self.parent.insert(at, root.clone());
             at = next;
         }
-        self.parent.entry(root.clone()).or_insert_with(|| root.clone());
+        self.parent
+            .entry(root.clone())
+            .or_insert_with(|| root.clone());
         root
     }
 
@@ -114,14 +123,29 @@ fn pim_event(activity: &str) -> Option<GrantEventKind> {
 fn change_kind(activity: &str) -> Option<ChangeKind> {
     let a = activity.to_ascii_lowercase();
     let adds = a.starts_with("add") || a.starts_with("create") || a.starts_with("consent");
-    let removes = a.starts_with("remove") || a.starts_with("delete") || a.starts_with("hard delete");
+    let removes =
+        a.starts_with("remove") || a.starts_with("delete") || a.starts_with("hard delete");
     if a.contains("credentials") || a.contains("certificates and secrets") {
-        return Some(if removes { ChangeKind::CredentialDeleted } else { ChangeKind::CredentialCreated });
+        return Some(if removes {
+            ChangeKind::CredentialDeleted
+        } else {
+            ChangeKind::CredentialCreated
+        });
     }
     if a.starts_with("reset") && a.contains("password") {
         return Some(ChangeKind::CredentialCreated);
     }
-    let grants = ["member to role", "member to group", "app role assignment", "owner to", "delegated permission grant", "consent to application", "eligible member to role"];
+    let grants = [
+        "member to role",
+        "member from role",
+        "member to group",
+        "member from group",
+        "app role assignment",
+        "owner to",
+        "owner from",
+        "delegated permission grant",
+        "consent to application",
+    ];
     if grants.iter().any(|g| a.contains(g)) {
         if adds {
             return Some(ChangeKind::PermissionGranted);
@@ -131,14 +155,26 @@ fn change_kind(activity: &str) -> Option<ChangeKind> {
         }
     }
     let objects = ["user", "service principal", "application"];
-    if objects.iter().any(|o| a == format!("add {o}") || a == format!("create {o}")) {
+    if objects
+        .iter()
+        .any(|o| a == format!("add {o}") || a == format!("create {o}"))
+    {
         return Some(ChangeKind::IdentityCreated);
     }
-    if objects.iter().any(|o| a == format!("delete {o}") || a == format!("hard delete {o}")) {
+    if objects
+        .iter()
+        .any(|o| a == format!("delete {o}") || a == format!("hard delete {o}"))
+    {
         return Some(ChangeKind::IdentityDeleted);
     }
     if a.contains("role definition") {
-        return Some(if removes { ChangeKind::RoleDeleted } else if adds { ChangeKind::RoleCreated } else { ChangeKind::Other });
+        return Some(if removes {
+            ChangeKind::RoleDeleted
+        } else if adds {
+            ChangeKind::RoleCreated
+        } else {
+            ChangeKind::Other
+        });
     }
     if a.contains("federation") || a.contains("conditional access") {
         return Some(ChangeKind::TrustChanged);
@@ -152,7 +188,11 @@ pub(crate) fn events(t: &Tenant, d: &mut Directory, inv: &mut Inventory) {
     for r in &t.requests {
         let id = key(REQUEST, &r.id);
         links.find(&id);
-        if let Some(s) = r.target_schedule.as_deref().filter(|s| !s.trim().is_empty()) {
+        if let Some(s) = r
+            .target_schedule
+            .as_deref()
+            .filter(|s| !s.trim().is_empty())
+        {
             links.union(id, key(SCHEDULE, s));
         }
     }
@@ -189,7 +229,14 @@ pub(crate) fn events(t: &Tenant, d: &mut Directory, inv: &mut Inventory) {
             continue;
         }
         let grant = links.grant_id(&key(REQUEST, &r.id));
-        request_events(r, &grant, activated.contains(&grant), d, inv, &mut skipped_requests);
+        request_events(
+            r,
+            &grant,
+            activated.contains(&grant),
+            d,
+            inv,
+            &mut skipped_requests,
+        );
     }
     if skipped_requests > 0 {
         d.diagnostics.push(Diagnostic::info(
@@ -200,7 +247,10 @@ pub(crate) fn events(t: &Tenant, d: &mut Directory, inv: &mut Inventory) {
     let mut unread: BTreeMap<String, usize> = BTreeMap::new();
     let mut failed = 0usize;
     for a in &t.audits {
-        if a.result.as_deref().is_some_and(|r| !r.eq_ignore_ascii_case("success")) {
+        if a.result
+            .as_deref()
+            .is_some_and(|r| !r.eq_ignore_ascii_case("success"))
+        {
             failed += 1;
             continue;
         }
@@ -218,7 +268,10 @@ pub(crate) fn events(t: &Tenant, d: &mut Directory, inv: &mut Inventory) {
             let list: Vec<String> = unread.iter().map(|(k, n)| format!("{n} × {k}")).collect();
             d.diagnostics.push(Diagnostic::info(
                 file,
-                format!("audit activities that change no access residue models were skipped: {}", list.join(", ")),
+                format!(
+                    "audit activities that change no access residue models were skipped: {}",
+                    list.join(", ")
+                ),
             ));
         }
     }
@@ -249,9 +302,21 @@ fn grant_event(
     }
 }
 
-fn request_events(r: &Request, grant: &str, has_activation: bool, d: &mut Directory, inv: &mut Inventory, skipped: &mut usize) {
+fn request_events(
+    r: &Request,
+    grant: &str,
+    has_activation: bool,
+    d: &mut Directory,
+    inv: &mut Inventory,
+    skipped: &mut usize,
+) {
     let principal = d.principal(&r.principal, None, None, &r.provenance);
-    let role = d.role(&r.role_definition, &r.scope, r.app_scope.as_deref(), &r.provenance);
+    let role = d.role(
+        &r.role_definition,
+        &r.scope,
+        r.app_scope.as_deref(),
+        &r.provenance,
+    );
     let actor = d.actor(r.created_by.as_deref(), None);
     let action = r.action.to_ascii_lowercase();
     let status = r.status.to_ascii_lowercase();
@@ -300,9 +365,12 @@ fn request_events(r: &Request, grant: &str, has_activation: bool, d: &mut Direct
             if has_activation {
                 inv.grant_events.push(event(GrantEventKind::Revoked, done));
             }
-            inv.change_events.push(change(crate::model::ChangeKind::PermissionRevoked));
+            inv.change_events
+                .push(change(crate::model::ChangeKind::PermissionRevoked));
         }
-        a if ADMIN_GRANTING.contains(&a) => inv.change_events.push(change(crate::model::ChangeKind::PermissionGranted)),
+        a if ADMIN_GRANTING.contains(&a) => inv
+            .change_events
+            .push(change(crate::model::ChangeKind::PermissionGranted)),
         _ => *skipped += 1,
     }
 }
@@ -311,13 +379,25 @@ fn request_events(r: &Request, grant: &str, has_activation: bool, d: &mut Direct
 /// target's modified properties, a template id in `additionalDetails`, else the role's
 /// display name matched against the role definitions and built-in roles.
 fn audit_role(a: &Audit, d: &mut Directory) -> Option<String> {
-    let role_target = a.targets.iter().find(|t| t.kind.eq_ignore_ascii_case("Role"));
-    let from_properties = a.targets.iter().flat_map(|t| t.modified.iter()).find_map(|(name, new, old)| {
-        let n = name.to_ascii_lowercase();
-        (n == "role.templateid" || n == "templateid" || n == "roledefinitionid").then(|| new.clone().or(old.clone())).flatten()
-    });
+    let role_target = a
+        .targets
+        .iter()
+        .find(|t| t.kind.eq_ignore_ascii_case("Role"));
+    let from_properties =
+        a.targets
+            .iter()
+            .flat_map(|t| t.modified.iter())
+            .find_map(|(name, new, old)| {
+                let n = name.to_ascii_lowercase();
+                (n == "role.templateid" || n == "templateid" || n == "roledefinitionid")
+                    .then(|| new.clone().or(old.clone()))
+                    .flatten()
+            });
     let template = from_properties
-        .or_else(|| a.detail(&["RoleDefinitionOriginId", "TemplateId", "RoleDefinitionId"]).map(str::to_string))
+        .or_else(|| {
+            a.detail(&["RoleDefinitionOriginId", "TemplateId", "RoleDefinitionId"])
+                .map(str::to_string)
+        })
         .or_else(|| {
             let name = role_target?.name.as_deref()?;
             d.definitions
@@ -356,7 +436,13 @@ fn audit_actor(a: &Audit, d: &Directory) -> Option<String> {
     }
     let (sp, name) = a.actor_app.as_ref()?;
     match sp.as_deref().filter(|s| !s.trim().is_empty()) {
-        Some(sp) => d.actor(Some(sp), None).map(|id| if id.starts_with("entra:principal:") { super::build::sp_id(sp) } else { id }),
+        Some(sp) => d.actor(Some(sp), None).map(|id| {
+            if id.starts_with("entra:principal:") {
+                super::build::sp_id(sp)
+            } else {
+                id
+            }
+        }),
         None => name.clone(),
     }
 }
@@ -364,7 +450,11 @@ fn audit_actor(a: &Audit, d: &Directory) -> Option<String> {
 /// Whether the entry was written by PIM itself (`MS-PIM`, `Azure AD PIM`): the echo of a
 /// grant step, not a person's change.
 fn by_pim(a: &Audit) -> bool {
-    let app = a.actor_app.as_ref().and_then(|(_, n)| n.as_deref()).unwrap_or("");
+    let app = a
+        .actor_app
+        .as_ref()
+        .and_then(|(_, n)| n.as_deref())
+        .unwrap_or("");
     let is_pim = |n: &str| {
         let n = n.to_ascii_lowercase();
         n == "ms-pim" || n.contains("azure ad pim") || n.contains("privileged identity management")
@@ -383,7 +473,14 @@ fn audit_events(a: &Audit, grant: &str, d: &mut Directory, inv: &mut Inventory) 
             return true;
         };
         let role = audit_role(a, d);
-        let mut e = grant_event(grant, kind, a.time, &principal, role.as_deref(), &a.provenance);
+        let mut e = grant_event(
+            grant,
+            kind,
+            a.time,
+            &principal,
+            role.as_deref(),
+            &a.provenance,
+        );
         let actor = audit_actor(a, d);
         match kind {
             GrantEventKind::Approved | GrantEventKind::Denied => e.approver = actor,
@@ -412,14 +509,26 @@ fn audit_events(a: &Audit, grant: &str, d: &mut Directory, inv: &mut Inventory) 
     let Some(actor) = audit_actor(a, d) else {
         return false;
     };
-    let role = if a.targets.iter().any(|t| t.kind.eq_ignore_ascii_case("Role")) { audit_role(a, d) } else { None };
+    let role = if a
+        .targets
+        .iter()
+        .any(|t| t.kind.eq_ignore_ascii_case("Role"))
+    {
+        audit_role(a, d)
+    } else {
+        None
+    };
     let group = a
         .targets
         .iter()
         .filter(|t| t.kind.eq_ignore_ascii_case("Group"))
         .find_map(|t| t.id.as_deref())
         .map(super::build::group_id);
-    let subject_targets: Vec<_> = a.targets.iter().filter(|t| !t.kind.eq_ignore_ascii_case("Group") || role.is_some()).collect();
+    let subject_targets: Vec<_> = a
+        .targets
+        .iter()
+        .filter(|t| !t.kind.eq_ignore_ascii_case("Group") || role.is_some())
+        .collect();
     let target = if group.is_some() && role.is_none() {
         // "Add member to group": the member is the user target, the entitlement the group.
         a.targets
@@ -434,7 +543,16 @@ fn audit_events(a: &Audit, grant: &str, d: &mut Directory, inv: &mut Inventory) 
     let Some(target) = target.or_else(|| a.targets.first().and_then(|t| t.id.clone())) else {
         return false;
     };
-    let entitlement = role.or(if matches!(kind, ChangeKind::PermissionGranted | ChangeKind::PermissionRevoked) { group } else { None });
+    let entitlement = role.or(
+        if matches!(
+            kind,
+            ChangeKind::PermissionGranted | ChangeKind::PermissionRevoked
+        ) {
+            group
+        } else {
+            None
+        },
+    );
     inv.change_events.push(ChangeEvent {
         time: a.time,
         actor,
@@ -454,23 +572,59 @@ mod tests {
     #[test]
     fn pim_activities_match_case_insensitively() {
         use GrantEventKind::*;
-        assert_eq!(pim_event("Add member to role completed (PIM activation)"), Some(Activated));
-        assert_eq!(pim_event("add member to role requested (pim activation)"), Some(Requested));
-        assert_eq!(pim_event("Remove member from role (PIM activation expired)"), Some(Expired));
-        assert_eq!(pim_event("Remove member from role completed (PIM activation)"), Some(Revoked));
-        assert_eq!(pim_event("Approve request to activate role (PIM approval)"), Some(Approved));
-        assert_eq!(pim_event("Deny request to activate role (PIM approval)"), Some(Denied));
-        assert_eq!(pim_event("Add eligible member to role in PIM completed (permanent)"), None);
+        assert_eq!(
+            pim_event("Add member to role completed (PIM activation)"),
+            Some(Activated)
+        );
+        assert_eq!(
+            pim_event("add member to role requested (pim activation)"),
+            Some(Requested)
+        );
+        assert_eq!(
+            pim_event("Remove member from role (PIM activation expired)"),
+            Some(Expired)
+        );
+        assert_eq!(
+            pim_event("Remove member from role completed (PIM activation)"),
+            Some(Revoked)
+        );
+        assert_eq!(
+            pim_event("Approve request to activate role (PIM approval)"),
+            Some(Approved)
+        );
+        assert_eq!(
+            pim_event("Deny request to activate role (PIM approval)"),
+            Some(Denied)
+        );
+        assert_eq!(
+            pim_event("Add eligible member to role in PIM completed (permanent)"),
+            None
+        );
         assert_eq!(pim_event("Add member to role"), None);
     }
 
     #[test]
     fn directory_activities_become_changes() {
-        assert_eq!(change_kind("Add service principal credentials"), Some(ChangeKind::CredentialCreated));
-        assert_eq!(change_kind("Remove service principal credentials"), Some(ChangeKind::CredentialDeleted));
-        assert_eq!(change_kind("Update application – Certificates and secrets management "), Some(ChangeKind::CredentialCreated));
-        assert_eq!(change_kind("Add member to role"), Some(ChangeKind::PermissionGranted));
-        assert_eq!(change_kind("Remove member from group"), Some(ChangeKind::PermissionRevoked));
+        assert_eq!(
+            change_kind("Add service principal credentials"),
+            Some(ChangeKind::CredentialCreated)
+        );
+        assert_eq!(
+            change_kind("Remove service principal credentials"),
+            Some(ChangeKind::CredentialDeleted)
+        );
+        assert_eq!(
+            change_kind("Update application – Certificates and secrets management "),
+            Some(ChangeKind::CredentialCreated)
+        );
+        assert_eq!(
+            change_kind("Add member to role"),
+            Some(ChangeKind::PermissionGranted)
+        );
+        assert_eq!(
+            change_kind("Remove member from group"),
+            Some(ChangeKind::PermissionRevoked)
+        );
         assert_eq!(change_kind("Add user"), Some(ChangeKind::IdentityCreated));
         assert_eq!(change_kind("Update user"), None);
     }

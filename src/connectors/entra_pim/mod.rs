@@ -68,8 +68,8 @@
 
 mod build;
 mod events;
-pub mod portal_csv;
 mod policies;
+pub mod portal_csv;
 mod read;
 mod response;
 pub mod roles;
@@ -135,12 +135,19 @@ pub fn load(path: &Path, display: &str, source: &str) -> Result<Inventory, Conne
         let mut found = Vec::new();
         collect(path, &mut found).map_err(|e| ConnectorError::io(display, &e))?;
         if found.is_empty() {
-            return Err(ConnectorError::empty(display, format!("{EXPECTED}: the directory holds no .json file")));
+            return Err(ConnectorError::empty(
+                display,
+                format!("{EXPECTED}: the directory holds no .json file"),
+            ));
         }
         found
             .into_iter()
             .map(|f| {
-                let rel = f.strip_prefix(path).unwrap_or(&f).to_string_lossy().replace('\\', "/");
+                let rel = f
+                    .strip_prefix(path)
+                    .unwrap_or(&f)
+                    .to_string_lossy()
+                    .replace('\\', "/");
                 let shown = format!("{}/{rel}", display.trim_end_matches('/'));
                 (f, shown)
             })
@@ -171,7 +178,9 @@ fn build(tenant: &read::Tenant, source: &str) -> Inventory {
     for (at, set, n) in &tenant.unused {
         d.diagnostics.push(Diagnostic::info(
             at.clone(),
-            format!("{n} record(s) of the Graph listing `{set}` were skipped: residue does not need it"),
+            format!(
+                "{n} record(s) of the Graph listing `{set}` were skipped: residue does not need it"
+            ),
         ));
     }
     inv.identities.extend(d.identities.into_values());

@@ -21,11 +21,15 @@ use std::collections::{BTreeMap, BTreeSet};
 pub(crate) fn policies(t: &Tenant, d: &mut Directory, inv: &mut Inventory) {
     let mut rules: BTreeMap<String, (Option<PolicyRules>, Provenance)> = BTreeMap::new();
     for p in &t.policies {
-        rules.entry(p.id.to_lowercase()).or_insert_with(|| (p.rules.clone(), p.provenance.clone()));
+        rules
+            .entry(p.id.to_lowercase())
+            .or_insert_with(|| (p.rules.clone(), p.provenance.clone()));
     }
     for a in &t.policy_assignments {
         if let Some(p) = &a.policy {
-            let entry = rules.entry(p.id.to_lowercase()).or_insert_with(|| (None, p.provenance.clone()));
+            let entry = rules
+                .entry(p.id.to_lowercase())
+                .or_insert_with(|| (None, p.provenance.clone()));
             if entry.0.is_none() {
                 *entry = (p.rules.clone(), p.provenance.clone());
             }
@@ -35,7 +39,10 @@ pub(crate) fn policies(t: &Tenant, d: &mut Directory, inv: &mut Inventory) {
     let mut out: BTreeMap<String, JitPolicy> = BTreeMap::new();
     let mut other_scopes = 0usize;
     for a in &t.policy_assignments {
-        if a.scope_type.as_deref().is_some_and(|s| s.eq_ignore_ascii_case("Group")) {
+        if a.scope_type
+            .as_deref()
+            .is_some_and(|s| s.eq_ignore_ascii_case("Group"))
+        {
             other_scopes += 1;
             continue;
         }
@@ -56,7 +63,11 @@ pub(crate) fn policies(t: &Tenant, d: &mut Directory, inv: &mut Inventory) {
         }
         let r = found.unwrap_or_default();
         let id = format!("entra-pim:policy:{}", a.policy_id.to_lowercase());
-        let id = if out.contains_key(&id) { format!("{id}@{role}") } else { id };
+        let id = if out.contains_key(&id) {
+            format!("{id}@{role}")
+        } else {
+            id
+        };
         out.insert(
             id.clone(),
             JitPolicy {

@@ -41,7 +41,11 @@ use std::collections::BTreeMap;
 pub(crate) const EXPECTED: &str = "the Entra admin center's CSV export of PIM assignments (columns Assignment State, Role Name, PrincipalName, …)";
 
 fn normalise(header: &str) -> String {
-    header.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
+    header
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -60,27 +64,73 @@ enum Col {
 }
 
 const COLUMNS: [(Col, &[&str]); 11] = [
-    (Col::State, &["Assignment State", "State", "Assignment Type"]),
+    (
+        Col::State,
+        &["Assignment State", "State", "Assignment Type"],
+    ),
     (Col::Role, &["Role Name", "Role", "Role Display Name"]),
-    (Col::Principal, &["PrincipalName", "User Principal Name", "UPN", "Principal"]),
-    (Col::Name, &["User Group Name", "Display Name", "Name", "Principal Display Name"]),
+    (
+        Col::Principal,
+        &["PrincipalName", "User Principal Name", "UPN", "Principal"],
+    ),
+    (
+        Col::Name,
+        &[
+            "User Group Name",
+            "Display Name",
+            "Name",
+            "Principal Display Name",
+        ],
+    ),
     (Col::MemberType, &["Member Type"]),
-    (Col::Start, &["Assignment Start Time (UTC)", "Assignment Start Time", "Start Time", "Start Date"]),
-    (Col::End, &["Assignment End Time (UTC)", "Assignment End Time", "End Time", "End Date"]),
-    (Col::PrincipalType, &["Principal Type", "Type", "Object Type"]),
+    (
+        Col::Start,
+        &[
+            "Assignment Start Time (UTC)",
+            "Assignment Start Time",
+            "Start Time",
+            "Start Date",
+        ],
+    ),
+    (
+        Col::End,
+        &[
+            "Assignment End Time (UTC)",
+            "Assignment End Time",
+            "End Time",
+            "End Date",
+        ],
+    ),
+    (
+        Col::PrincipalType,
+        &["Principal Type", "Type", "Object Type"],
+    ),
     (Col::PrincipalId, &["Principal Id", "Object Id"]),
-    (Col::RoleId, &["Role Id", "Role Definition Id", "Template Id"]),
-    (Col::Scope, &["Scope", "Directory Scope", "Directory Scope Id"]),
+    (
+        Col::RoleId,
+        &["Role Id", "Role Definition Id", "Template Id"],
+    ),
+    (
+        Col::Scope,
+        &["Scope", "Directory Scope", "Directory Scope Id"],
+    ),
 ];
 
 const REQUIRED: [Col; 3] = [Col::State, Col::Role, Col::Principal];
 
 /// Whether the first line of a file is this export's header.
 pub(crate) fn sniff(text: &str) -> bool {
-    let Some(first) = text.trim_start_matches('\u{feff}').lines().find(|l| !l.trim().is_empty()) else {
+    let Some(first) = text
+        .trim_start_matches('\u{feff}')
+        .lines()
+        .find(|l| !l.trim().is_empty())
+    else {
         return false;
     };
-    let headers: Vec<String> = first.split(',').map(|h| normalise(h.trim().trim_matches('"'))).collect();
+    let headers: Vec<String> = first
+        .split(',')
+        .map(|h| normalise(h.trim().trim_matches('"')))
+        .collect();
     let has = |name: &str| headers.iter().any(|h| *h == normalise(name));
     has("Assignment State") && has("Role Name") && (has("PrincipalName") || has("Principal Name"))
 }
@@ -92,10 +142,15 @@ pub fn parse(bytes: &[u8], display: &str, source: &str) -> Result<Inventory, Con
     if text.trim().is_empty() {
         return Err(ConnectorError::empty(display, EXPECTED));
     }
-    let mut reader = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
     let headers = reader
         .headers()
-        .map_err(|e| ConnectorError::invalid(display, "line 1", format!("cannot read the header: {e}")))?
+        .map_err(|e| {
+            ConnectorError::invalid(display, "line 1", format!("cannot read the header: {e}"))
+        })?
         .clone();
     let mut index: BTreeMap<u8, usize> = BTreeMap::new();
     for (i, h) in headers.iter().enumerate() {
@@ -109,13 +164,22 @@ pub fn parse(bytes: &[u8], display: &str, source: &str) -> Result<Inventory, Con
     let missing: Vec<&str> = REQUIRED
         .iter()
         .filter(|c| !index.contains_key(&(**c as u8)))
-        .map(|c| COLUMNS.iter().find(|(k, _)| k == c).map(|(_, a)| a[0]).unwrap_or(""))
+        .map(|c| {
+            COLUMNS
+                .iter()
+                .find(|(k, _)| k == c)
+                .map(|(_, a)| a[0])
+                .unwrap_or("")
+        })
         .collect();
     if !missing.is_empty() {
         return Err(ConnectorError::invalid(
             display,
             "line 1",
-            format!("the header lacks the column(s) {}; expected {EXPECTED}", missing.join(", ")),
+            format!(
+                "the header lacks the column(s) {}; expected {EXPECTED}",
+                missing.join(", ")
+            ),
         ));
     }
     let mut inv = Inventory::new();
@@ -125,14 +189,40 @@ pub fn parse(bytes: &[u8], display: &str, source: &str) -> Result<Inventory, Con
     for (n, row) in reader.records().enumerate() {
         let row = row.map_err(|e| {
             let line = e.position().map(|p| p.line()).unwrap_or(n as u64 + 2);
-            ConnectorError::invalid(display, format!("line {line}"), format!("not valid CSV: {e}"))
+            ConnectorError::invalid(
+                display,
+                format!("line {line}"),
+                format!("not valid CSV: {e}"),
+            )
         })?;
         let line = row.position().map(|p| p.line()).unwrap_or(n as u64 + 2);
-        let at = Provenance::new(source, display).at_line(u32::try_from(line).unwrap_or(u32::MAX)).with_record(format!("record {}", n + 1));
-        let get = |c: Col| index.get(&(c as u8)).and_then(|&i| row.get(i)).map(str::trim).filter(|v| !v.is_empty());
-        let header_of = |c: Col| index.get(&(c as u8)).and_then(|&i| headers.get(i)).unwrap_or("").to_string();
-        let fail = |c: Col, msg: String| ConnectorError::invalid(display, format!("line {line}, column `{}`", header_of(c)), msg);
-        let required = |c: Col| get(c).ok_or_else(|| fail(c, "the value is empty; expected a value".to_string()));
+        let at = Provenance::new(source, display)
+            .at_line(u32::try_from(line).unwrap_or(u32::MAX))
+            .with_record(format!("record {}", n + 1));
+        let get = |c: Col| {
+            index
+                .get(&(c as u8))
+                .and_then(|&i| row.get(i))
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+        };
+        let header_of = |c: Col| {
+            index
+                .get(&(c as u8))
+                .and_then(|&i| headers.get(i))
+                .unwrap_or("")
+                .to_string()
+        };
+        let fail = |c: Col, msg: String| {
+            ConnectorError::invalid(
+                display,
+                format!("line {line}, column `{}`", header_of(c)),
+                msg,
+            )
+        };
+        let required = |c: Col| {
+            get(c).ok_or_else(|| fail(c, "the value is empty; expected a value".to_string()))
+        };
         let state = required(Col::State)?;
         let role_name = required(Col::Role)?;
         let principal = required(Col::Principal)?;
@@ -152,10 +242,17 @@ pub fn parse(bytes: &[u8], display: &str, source: &str) -> Result<Inventory, Con
             "assigned" | "permanent" => AssignmentKind::Standing,
             "activated" => AssignmentKind::Temporary,
             "active" => match (start, end) {
-                (Some(s), Some(e)) if e.duration_since(s) <= SignedDuration::from_hours(24) => AssignmentKind::Temporary,
+                (Some(s), Some(e)) if e.duration_since(s) <= SignedDuration::from_hours(24) => {
+                    AssignmentKind::Temporary
+                }
                 _ => AssignmentKind::Standing,
             },
-            other => return Err(fail(Col::State, format!("`{other}` is not an assignment state: expected Eligible or Active"))),
+            other => {
+                return Err(fail(
+                    Col::State,
+                    format!("`{other}` is not an assignment state: expected Eligible or Active"),
+                ))
+            }
         };
         let ptype = get(Col::PrincipalType).unwrap_or("").to_ascii_lowercase();
         let oid = get(Col::PrincipalId);
@@ -165,7 +262,10 @@ pub fn parse(bytes: &[u8], display: &str, source: &str) -> Result<Inventory, Con
         } else if ptype.contains("service") || ptype.contains("app") {
             (sp_id(key), IdentityKind::ServiceAccount)
         } else if principal.contains('@') || ptype.contains("user") {
-            (user_id(Some(principal).filter(|p| p.contains('@')), key), IdentityKind::Human)
+            (
+                user_id(Some(principal).filter(|p| p.contains('@')), key),
+                IdentityKind::Human,
+            )
         } else {
             (group_id(key), IdentityKind::Group)
         };
@@ -177,9 +277,15 @@ pub fn parse(bytes: &[u8], display: &str, source: &str) -> Result<Inventory, Con
             }
             i
         });
-        let scope = get(Col::Scope).filter(|s| !s.eq_ignore_ascii_case("directory")).unwrap_or("/");
-        let template = get(Col::RoleId).map(str::to_string).or_else(|| roles::built_in_by_name(role_name).map(str::to_string));
-        let built_in = template.as_deref().is_some_and(|t| roles::built_in(t).is_some());
+        let scope = get(Col::Scope)
+            .filter(|s| !s.eq_ignore_ascii_case("directory"))
+            .unwrap_or("/");
+        let template = get(Col::RoleId)
+            .map(str::to_string)
+            .or_else(|| roles::built_in_by_name(role_name).map(str::to_string));
+        let built_in = template
+            .as_deref()
+            .is_some_and(|t| roles::built_in(t).is_some());
         let role = match &template {
             Some(t) if !built_in => role_id(&t.to_lowercase(), scope, None),
             _ => role_id(&slug(role_name), scope, None),
@@ -195,7 +301,11 @@ pub fn parse(bytes: &[u8], display: &str, source: &str) -> Result<Inventory, Con
                 name: role_name.to_string(),
                 permissions: Vec::new(),
                 privilege: roles::privilege(&t, role_name, &[]),
-                scope: Some(if scope == "/" { "tenant".to_string() } else { scope.to_string() }),
+                scope: Some(if scope == "/" {
+                    "tenant".to_string()
+                } else {
+                    scope.to_string()
+                }),
                 last_used: None,
                 tags,
                 provenance: at.clone(),
@@ -237,14 +347,20 @@ fn portal_time(v: &str) -> Option<Timestamp> {
     let (m, d, y): (i8, i8, i16) = (m.parse().ok()?, d.parse().ok()?, y.parse().ok()?);
     let rest = rest.trim();
     let (clock, meridiem) = match rest.rsplit_once(' ') {
-        Some((c, ap)) if ap.eq_ignore_ascii_case("AM") || ap.eq_ignore_ascii_case("PM") => (c, Some(ap.to_ascii_uppercase())),
+        Some((c, ap)) if ap.eq_ignore_ascii_case("AM") || ap.eq_ignore_ascii_case("PM") => {
+            (c, Some(ap.to_ascii_uppercase()))
+        }
         _ => (rest, None),
     };
     let mut hms = clock.split(':').map(|x| x.parse::<i8>());
     let (mut h, min, s) = if clock.is_empty() {
         (0, 0, 0)
     } else {
-        (hms.next()?.ok()?, hms.next().unwrap_or(Ok(0)).ok()?, hms.next().unwrap_or(Ok(0)).ok()?)
+        (
+            hms.next()?.ok()?,
+            hms.next().unwrap_or(Ok(0)).ok()?,
+            hms.next().unwrap_or(Ok(0)).ok()?,
+        )
     };
     match meridiem.as_deref() {
         Some("AM") if h == 12 => h = 0,
@@ -269,32 +385,80 @@ Active,Helpdesk Team,Knowledge Reader,Helpdesk Team,Direct,2026-06-01 09:00:00,,
     fn reads_the_portal_export() {
         assert!(sniff(CSV));
         let inv = parse(CSV.as_bytes(), "pim.csv", "t").unwrap();
-        let kinds: Vec<(&str, &str, AssignmentKind)> = inv.assignments.iter().map(|a| (a.subject.as_str(), a.role.as_str(), a.kind)).collect();
+        let kinds: Vec<(&str, &str, AssignmentKind)> = inv
+            .assignments
+            .iter()
+            .map(|a| (a.subject.as_str(), a.role.as_str(), a.kind))
+            .collect();
         assert_eq!(
             kinds,
             vec![
-                ("alice@acme.example", "entra:role:global-administrator", AssignmentKind::Eligible),
-                ("bob@acme.example", "entra:role:global-administrator", AssignmentKind::Standing),
-                ("carol@acme.example", "entra:role:user-administrator", AssignmentKind::Temporary),
-                ("entra:group:helpdesk team", "entra:role:knowledge-reader", AssignmentKind::Standing),
+                (
+                    "alice@acme.example",
+                    "entra:role:global-administrator",
+                    AssignmentKind::Eligible
+                ),
+                (
+                    "bob@acme.example",
+                    "entra:role:global-administrator",
+                    AssignmentKind::Standing
+                ),
+                (
+                    "carol@acme.example",
+                    "entra:role:user-administrator",
+                    AssignmentKind::Temporary
+                ),
+                (
+                    "entra:group:helpdesk team",
+                    "entra:role:knowledge-reader",
+                    AssignmentKind::Standing
+                ),
             ]
         );
-        assert_eq!(inv.assignments[1].window.start, Some("2026-06-01T09:00:00Z".parse().unwrap()));
-        assert_eq!(inv.assignments[2].window.end, Some("2026-06-01T13:00:00Z".parse().unwrap()));
+        assert_eq!(
+            inv.assignments[1].window.start,
+            Some("2026-06-01T09:00:00Z".parse().unwrap())
+        );
+        assert_eq!(
+            inv.assignments[2].window.end,
+            Some("2026-06-01T13:00:00Z".parse().unwrap())
+        );
         assert_eq!(inv.assignments[2].provenance.line, Some(4));
         assert_eq!(inv.diagnostics.len(), 1);
-        let reader = inv.roles.iter().find(|r| r.id == "entra:role:knowledge-reader").unwrap();
+        let reader = inv
+            .roles
+            .iter()
+            .find(|r| r.id == "entra:role:knowledge-reader")
+            .unwrap();
         assert_eq!(reader.privilege, crate::model::PrivilegeLevel::Read);
     }
 
     #[test]
     fn missing_columns_and_bad_times_are_errors_naming_the_place() {
-        let err = parse(b"Assignment State,Role Name\nEligible,Global Administrator\n", "pim.csv", "t").unwrap_err().to_string();
-        assert!(err.contains("pim.csv: line 1:") && err.contains("PrincipalName"), "{err}");
+        let err = parse(
+            b"Assignment State,Role Name\nEligible,Global Administrator\n",
+            "pim.csv",
+            "t",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("pim.csv: line 1:") && err.contains("PrincipalName"),
+            "{err}"
+        );
         let bad = "Assignment State,Role Name,PrincipalName,Assignment End Time (UTC)\nActive,Global Administrator,a@x,13/45/2026\n";
-        let err = parse(bad.as_bytes(), "pim.csv", "t").unwrap_err().to_string();
-        assert!(err.contains("line 2, column `Assignment End Time (UTC)`") && err.contains("13/45/2026"), "{err}");
+        let err = parse(bad.as_bytes(), "pim.csv", "t")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("line 2, column `Assignment End Time (UTC)`")
+                && err.contains("13/45/2026"),
+            "{err}"
+        );
         let bad = "Assignment State,Role Name,PrincipalName\nMaybe,Global Administrator,a@x\n";
-        assert!(parse(bad.as_bytes(), "pim.csv", "t").unwrap_err().to_string().contains("not an assignment state"));
+        assert!(parse(bad.as_bytes(), "pim.csv", "t")
+            .unwrap_err()
+            .to_string()
+            .contains("not an assignment state"));
     }
 }

@@ -183,10 +183,19 @@ pub(crate) struct PolicyAssignment {
 }
 
 /// Reads one page's records into `tenant`.
-pub(crate) fn read_page(page: &Page, file: &str, source: &str, tenant: &mut Tenant) -> Result<(), ConnectorError> {
+pub(crate) fn read_page(
+    page: &Page,
+    file: &str,
+    source: &str,
+    tenant: &mut Tenant,
+) -> Result<(), ConnectorError> {
     if page.listing == Listing::KnownUnused {
         let at = Provenance::new(source, file);
-        tenant.unused.push((at, super::response::entity_set(&page.context).unwrap_or_default(), page.records.len()));
+        tenant.unused.push((
+            at,
+            super::response::entity_set(&page.context).unwrap_or_default(),
+            page.records.len(),
+        ));
         return Ok(());
     }
     for (i, (map, line)) in page.records.iter().enumerate() {
@@ -199,14 +208,20 @@ pub(crate) fn read_page(page: &Page, file: &str, source: &str, tenant: &mut Tena
         match page.listing {
             Listing::Users => tenant.users.push(user(&rec, source)?),
             Listing::Groups => tenant.groups.push(group(&rec, source)?),
-            Listing::ServicePrincipals => tenant.service_principals.push(service_principal(&rec, source)?),
-            Listing::RoleDefinitions => tenant.role_definitions.push(role_definition(&rec, source)?),
+            Listing::ServicePrincipals => tenant
+                .service_principals
+                .push(service_principal(&rec, source)?),
+            Listing::RoleDefinitions => {
+                tenant.role_definitions.push(role_definition(&rec, source)?)
+            }
             Listing::EligibilityInstances => tenant.instances.push(instance(&rec, source, true)?),
             Listing::AssignmentInstances => tenant.instances.push(instance(&rec, source, false)?),
             Listing::AssignmentRequests => tenant.requests.push(request(&rec, source)?),
             Listing::DirectoryAudits => tenant.audits.push(audit(&rec, source)?),
             Listing::Policies => tenant.policies.push(policy(&rec, source)?),
-            Listing::PolicyAssignments => tenant.policy_assignments.push(policy_assignment(&rec, source)?),
+            Listing::PolicyAssignments => tenant
+                .policy_assignments
+                .push(policy_assignment(&rec, source)?),
             Listing::KnownUnused => {}
         }
     }
@@ -232,7 +247,10 @@ fn user(r: &Rec<'_>, source: &str) -> Result<User, ConnectorError> {
         enabled: r.bool("accountEnabled")?,
         created: r.time("createdDateTime")?,
         last_sign_in,
-        member_of: expanded_ids(r, "memberOf")?.into_iter().map(|(id, _)| id).collect(),
+        member_of: expanded_ids(r, "memberOf")?
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect(),
         provenance: r.provenance(source),
     })
 }
@@ -264,7 +282,9 @@ fn service_principal(r: &Rec<'_>, source: &str) -> Result<ServicePrincipal, Conn
     for (key, certificate) in [("passwordCredentials", false), ("keyCredentials", true)] {
         for c in r.objects(key)? {
             credentials.push(Credential {
-                key_id: c.required("keyId", "the credential's key id (a GUID)")?.to_string(),
+                key_id: c
+                    .required("keyId", "the credential's key id (a GUID)")?
+                    .to_string(),
                 certificate,
                 start: c.time("startDateTime")?,
                 end: c.time("endDateTime")?,
@@ -279,14 +299,19 @@ fn service_principal(r: &Rec<'_>, source: &str) -> Result<ServicePrincipal, Conn
         sp_type: r.str("servicePrincipalType")?.map(str::to_string),
         enabled: r.bool("accountEnabled")?,
         tags: r.strings("tags")?,
-        owners: expanded_ids(r, "owners")?.into_iter().map(|(id, _)| id).collect(),
+        owners: expanded_ids(r, "owners")?
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect(),
         credentials,
         provenance: r.provenance(source),
     })
 }
 
 fn role_definition(r: &Rec<'_>, source: &str) -> Result<RoleDefinition, ConnectorError> {
-    let id = r.required("id", "the role definition id (a GUID)")?.to_string();
+    let id = r
+        .required("id", "the role definition id (a GUID)")?
+        .to_string();
     let mut actions = Vec::new();
     for p in r.objects("rolePermissions")? {
         actions.extend(p.strings("allowedResourceActions")?);
@@ -334,14 +359,20 @@ fn instance(r: &Rec<'_>, source: &str, eligible: bool) -> Result<Instance, Conne
         Some(p) => p.str("@odata.type")?.map(str::to_string),
         None => None,
     };
-    let schedule_key = if eligible { "roleEligibilityScheduleId" } else { "roleAssignmentScheduleId" };
+    let schedule_key = if eligible {
+        "roleEligibilityScheduleId"
+    } else {
+        "roleAssignmentScheduleId"
+    };
     r.required("id", "the instance id")?;
     Ok(Instance {
         kind,
         member_type,
         principal: r.required("principalId", OBJECT_ID)?.to_string(),
         principal_type,
-        role_definition: r.required("roleDefinitionId", "the role definition (template) id")?.to_string(),
+        role_definition: r
+            .required("roleDefinitionId", "the role definition (template) id")?
+            .to_string(),
         scope: r.str("directoryScopeId")?.unwrap_or("/").to_string(),
         app_scope: r.str("appScopeId")?.map(str::to_string),
         start: r.time("startDateTime")?,
@@ -352,9 +383,12 @@ fn instance(r: &Rec<'_>, source: &str, eligible: bool) -> Result<Instance, Conne
 }
 
 fn request(r: &Rec<'_>, source: &str) -> Result<Request, ConnectorError> {
-    let created = r
-        .time("createdDateTime")?
-        .ok_or_else(|| r.error("createdDateTime", "missing required field `createdDateTime`: expected an RFC 3339 timestamp"))?;
+    let created = r.time("createdDateTime")?.ok_or_else(|| {
+        r.error(
+            "createdDateTime",
+            "missing required field `createdDateTime`: expected an RFC 3339 timestamp",
+        )
+    })?;
     let created_by = match r.object("createdBy")? {
         Some(by) => match by.object("user")? {
             Some(u) => u.str("id")?.map(str::to_string),
@@ -363,7 +397,10 @@ fn request(r: &Rec<'_>, source: &str) -> Result<Request, ConnectorError> {
         None => None,
     };
     let ticket = match r.object("ticketInfo")? {
-        Some(t) => t.str("ticketNumber")?.filter(|s| !s.trim().is_empty()).map(str::to_string),
+        Some(t) => t
+            .str("ticketNumber")?
+            .filter(|s| !s.trim().is_empty())
+            .map(str::to_string),
         None => None,
     };
     let (start, window_end) = match r.object("scheduleInfo")? {
@@ -389,16 +426,26 @@ fn request(r: &Rec<'_>, source: &str) -> Result<Request, ConnectorError> {
     };
     Ok(Request {
         id: r.required("id", "the request id")?.to_string(),
-        action: r.required("action", "the request action (selfActivate, adminAssign, …)")?.to_string(),
+        action: r
+            .required(
+                "action",
+                "the request action (selfActivate, adminAssign, …)",
+            )?
+            .to_string(),
         status: r.str("status")?.unwrap_or("").to_string(),
         created,
         completed: r.time("completedDateTime")?,
         principal: r.required("principalId", OBJECT_ID)?.to_string(),
-        role_definition: r.required("roleDefinitionId", "the role definition (template) id")?.to_string(),
+        role_definition: r
+            .required("roleDefinitionId", "the role definition (template) id")?
+            .to_string(),
         scope: r.str("directoryScopeId")?.unwrap_or("/").to_string(),
         app_scope: r.str("appScopeId")?.map(str::to_string),
         target_schedule: r.str("targetScheduleId")?.map(str::to_string),
-        justification: r.str("justification")?.filter(|s| !s.trim().is_empty()).map(str::to_string),
+        justification: r
+            .str("justification")?
+            .filter(|s| !s.trim().is_empty())
+            .map(str::to_string),
         ticket,
         created_by,
         start,
@@ -424,16 +471,25 @@ fn decode_twice(raw: Option<&str>) -> Option<String> {
 }
 
 fn audit(r: &Rec<'_>, source: &str) -> Result<Audit, ConnectorError> {
-    let time = r
-        .time("activityDateTime")?
-        .ok_or_else(|| r.error("activityDateTime", "missing required field `activityDateTime`: expected an RFC 3339 timestamp"))?;
+    let time = r.time("activityDateTime")?.ok_or_else(|| {
+        r.error(
+            "activityDateTime",
+            "missing required field `activityDateTime`: expected an RFC 3339 timestamp",
+        )
+    })?;
     let (mut actor_user, mut actor_app) = (None, None);
     if let Some(by) = r.object("initiatedBy")? {
         if let Some(u) = by.object("user")? {
-            actor_user = Some((u.str("id")?.map(str::to_string), u.str("userPrincipalName")?.map(str::to_string)));
+            actor_user = Some((
+                u.str("id")?.map(str::to_string),
+                u.str("userPrincipalName")?.map(str::to_string),
+            ));
         }
         if let Some(a) = by.object("app")? {
-            actor_app = Some((a.str("servicePrincipalId")?.map(str::to_string), a.str("displayName")?.map(str::to_string)));
+            actor_app = Some((
+                a.str("servicePrincipalId")?.map(str::to_string),
+                a.str("displayName")?.map(str::to_string),
+            ));
         }
     }
     let mut targets = Vec::new();
@@ -462,7 +518,9 @@ fn audit(r: &Rec<'_>, source: &str) -> Result<Audit, ConnectorError> {
     }
     Ok(Audit {
         id: r.required("id", "the audit record id")?.to_string(),
-        activity: r.required("activityDisplayName", "the activity name")?.to_string(),
+        activity: r
+            .required("activityDisplayName", "the activity name")?
+            .to_string(),
         time,
         result: r.str("result")?.map(str::to_string),
         correlation_id: r.str("correlationId")?.map(str::to_string),
@@ -520,7 +578,9 @@ fn policy_assignment(r: &Rec<'_>, source: &str) -> Result<PolicyAssignment, Conn
     };
     Ok(PolicyAssignment {
         policy_id: r.required("policyId", "the policy id")?.to_string(),
-        role_definition: r.required("roleDefinitionId", "the role definition (template) id")?.to_string(),
+        role_definition: r
+            .required("roleDefinitionId", "the role definition (template) id")?
+            .to_string(),
         scope: r.str("scopeId")?.unwrap_or("/").to_string(),
         scope_type: r.str("scopeType")?.map(str::to_string),
         policy,

@@ -31,17 +31,44 @@ const LISTINGS: [(&str, Listing); 17] = [
     ("users", Listing::Users),
     ("groups", Listing::Groups),
     ("servicePrincipals", Listing::ServicePrincipals),
-    ("roleManagement/directory/roleDefinitions", Listing::RoleDefinitions),
-    ("roleManagement/directory/roleEligibilityScheduleInstances", Listing::EligibilityInstances),
-    ("roleManagement/directory/roleAssignmentScheduleInstances", Listing::AssignmentInstances),
-    ("roleManagement/directory/roleAssignmentScheduleRequests", Listing::AssignmentRequests),
+    (
+        "roleManagement/directory/roleDefinitions",
+        Listing::RoleDefinitions,
+    ),
+    (
+        "roleManagement/directory/roleEligibilityScheduleInstances",
+        Listing::EligibilityInstances,
+    ),
+    (
+        "roleManagement/directory/roleAssignmentScheduleInstances",
+        Listing::AssignmentInstances,
+    ),
+    (
+        "roleManagement/directory/roleAssignmentScheduleRequests",
+        Listing::AssignmentRequests,
+    ),
     ("auditLogs/directoryAudits", Listing::DirectoryAudits),
     ("policies/roleManagementPolicies", Listing::Policies),
-    ("policies/roleManagementPolicyAssignments", Listing::PolicyAssignments),
-    ("roleManagement/directory/roleEligibilityScheduleRequests", Listing::KnownUnused),
-    ("roleManagement/directory/roleAssignmentSchedules", Listing::KnownUnused),
-    ("roleManagement/directory/roleEligibilitySchedules", Listing::KnownUnused),
-    ("roleManagement/directory/roleAssignments", Listing::KnownUnused),
+    (
+        "policies/roleManagementPolicyAssignments",
+        Listing::PolicyAssignments,
+    ),
+    (
+        "roleManagement/directory/roleEligibilityScheduleRequests",
+        Listing::KnownUnused,
+    ),
+    (
+        "roleManagement/directory/roleAssignmentSchedules",
+        Listing::KnownUnused,
+    ),
+    (
+        "roleManagement/directory/roleEligibilitySchedules",
+        Listing::KnownUnused,
+    ),
+    (
+        "roleManagement/directory/roleAssignments",
+        Listing::KnownUnused,
+    ),
     ("applications", Listing::KnownUnused),
     ("directoryObjects", Listing::KnownUnused),
     ("directoryRoles", Listing::KnownUnused),
@@ -115,7 +142,10 @@ pub(crate) fn read_pages(text: &str, file: &str) -> Result<Vec<Page>, ConnectorE
                 };
                 return Err(ConnectorError::invalid(
                     file,
-                    crate::connectors::error::line_column_location(e.line() as u64, e.column() as u64),
+                    crate::connectors::error::line_column_location(
+                        e.line() as u64,
+                        e.column() as u64,
+                    ),
                     format!("{what}; expected {}", super::EXPECTED),
                 ));
             }
@@ -139,17 +169,32 @@ pub(crate) fn read_pages(text: &str, file: &str) -> Result<Vec<Page>, ConnectorE
                     flat.push((format!("/{j}"), item));
                 }
             }
-            other => flat.push((if several { format!("page {} ", i + 1) } else { String::new() }, other)),
+            other => flat.push((
+                if several {
+                    format!("page {} ", i + 1)
+                } else {
+                    String::new()
+                },
+                other,
+            )),
         }
     }
     let single = flat.len() == 1 && flat[0].0.is_empty();
     for (prefix, doc) in flat {
-        let at = if prefix.is_empty() { "/".to_string() } else { prefix.trim().to_string() };
+        let at = if prefix.is_empty() {
+            "/".to_string()
+        } else {
+            prefix.trim().to_string()
+        };
         let Value::Object(mut object) = doc else {
             return Err(ConnectorError::invalid(
                 file,
                 at,
-                format!("expected a Graph response object, found {}; expected {}", kind_of_value(&doc), super::EXPECTED),
+                format!(
+                    "expected a Graph response object, found {}; expected {}",
+                    kind_of_value(&doc),
+                    super::EXPECTED
+                ),
             ));
         };
         let context = match object.get("@odata.context") {
@@ -196,7 +241,11 @@ pub(crate) fn read_pages(text: &str, file: &str) -> Result<Vec<Page>, ConnectorE
                 ))
             }
         };
-        let lines = if single { lines_of_value(value.len()) } else { None };
+        let lines = if single {
+            lines_of_value(value.len())
+        } else {
+            None
+        };
         let mut records = Vec::with_capacity(value.len());
         for (i, item) in value.into_iter().enumerate() {
             let line = lines.as_ref().and_then(|l| l.get(i).copied());
@@ -206,7 +255,10 @@ pub(crate) fn read_pages(text: &str, file: &str) -> Result<Vec<Page>, ConnectorE
                     return Err(ConnectorError::invalid(
                         file,
                         location(&format!("{}/value/{i}", prefix.trim_end()), line),
-                        format!("expected a record (JSON object), found {}", kind_of_value(&other)),
+                        format!(
+                            "expected a record (JSON object), found {}",
+                            kind_of_value(&other)
+                        ),
                     ))
                 }
             }
@@ -271,7 +323,10 @@ impl<'a> Rec<'a> {
         match self.map.get(key) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(s)) => Ok(Some(s.as_str())),
-            Some(other) => Err(self.error(key, format!("expected a string, found {}", kind_of_value(other)))),
+            Some(other) => Err(self.error(
+                key,
+                format!("expected a string, found {}", kind_of_value(other)),
+            )),
         }
     }
 
@@ -279,7 +334,10 @@ impl<'a> Rec<'a> {
     pub fn required(&self, key: &str, what: &str) -> Result<&'a str, ConnectorError> {
         match self.str(key)? {
             Some(s) if !s.trim().is_empty() => Ok(s),
-            _ => Err(self.error(key, format!("missing required field `{key}`: expected {what}"))),
+            _ => Err(self.error(
+                key,
+                format!("missing required field `{key}`: expected {what}"),
+            )),
         }
     }
 
@@ -287,7 +345,10 @@ impl<'a> Rec<'a> {
         match self.map.get(key) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::Bool(b)) => Ok(Some(*b)),
-            Some(other) => Err(self.error(key, format!("expected true or false, found {}", kind_of_value(other)))),
+            Some(other) => Err(self.error(
+                key,
+                format!("expected true or false, found {}", kind_of_value(other)),
+            )),
         }
     }
 
@@ -318,7 +379,10 @@ impl<'a> Rec<'a> {
         match self.map.get(key) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::Object(m)) => Ok(Some(self.at(m, format!("{}/{key}", self.pointer)))),
-            Some(other) => Err(self.error(key, format!("expected an object, found {}", kind_of_value(other)))),
+            Some(other) => Err(self.error(
+                key,
+                format!("expected an object, found {}", kind_of_value(other)),
+            )),
         }
     }
 
@@ -327,7 +391,10 @@ impl<'a> Rec<'a> {
         match self.map.get(key) {
             None | Some(Value::Null) => Ok(&[]),
             Some(Value::Array(items)) => Ok(items.as_slice()),
-            Some(other) => Err(self.error(key, format!("expected an array, found {}", kind_of_value(other)))),
+            Some(other) => Err(self.error(
+                key,
+                format!("expected an array, found {}", kind_of_value(other)),
+            )),
         }
     }
 
