@@ -7,6 +7,7 @@
 pub mod aws;
 pub mod entra_pim;
 mod error;
+mod files;
 pub mod generic;
 pub mod k8s;
 mod settings;

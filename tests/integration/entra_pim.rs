@@ -8,25 +8,6 @@ const GA: &str = "entra:role:global-administrator";
 
 type Key = (String, String, Option<String>);
 
-fn keys(out: &std::path::Path) -> Vec<Key> {
-    let text = std::fs::read_to_string(out.join("report.json")).expect("report.json");
-    let report: serde_json::Value = serde_json::from_str(&text).expect("JSON");
-    let mut keys: Vec<Key> = report["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .map(|f| {
-            (
-                f["rule_id"].as_str().unwrap_or_default().to_string(),
-                f["subject"].as_str().unwrap_or_default().to_string(),
-                f["entitlement"].as_str().map(str::to_string),
-            )
-        })
-        .collect();
-    keys.sort();
-    keys
-}
-
 fn key(rule: &str, subject: &str, entitlement: &str) -> Key {
     (
         rule.to_string(),
@@ -49,7 +30,7 @@ fn the_fixture_tenant_reports_standing_and_lingering_global_admins() {
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let ua = "entra:role:user-administrator";
     assert_eq!(
-        keys(out.path()),
+        finding_keys(out.path()),
         vec![
             // Alice's activation ended at 12:00 on 30 May; its instance is still listed.
             key("RV001", "alice@contoso.example", GA),
@@ -88,7 +69,7 @@ fn the_portal_csv_export_gives_the_same_standing_picture() {
         out.path().to_str().expect("utf-8"),
     ]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
-    let found = keys(out.path());
+    let found = finding_keys(out.path());
     for expected in [
         key("SP001", "bob@contoso.example", GA),
         key("SP002", "bob@contoso.example", GA),

@@ -252,29 +252,49 @@ impl Directory {
     }
 }
 
+/// An identity from a listing: named by its display name, its object id kept as a tag.
+fn listed(
+    id: String,
+    kind: IdentityKind,
+    name: &Option<String>,
+    object_id: &str,
+    at: &Provenance,
+) -> Identity {
+    let mut identity = Identity::new(id.clone(), kind, at.clone());
+    identity.name = name.clone().unwrap_or(id);
+    identity
+        .tags
+        .insert("entra.object-id".into(), object_id.to_lowercase());
+    identity
+}
+
 /// Identities, memberships, roles, assignments and secrets.
 pub(crate) fn directory(t: &Tenant, source: &str, inv: &mut Inventory) -> Directory {
     let mut d = Directory::new(source);
     for u in &t.users {
         let id = user_id(u.upn.as_deref(), &u.object_id);
-        let mut identity = Identity::new(id.clone(), IdentityKind::Human, u.provenance.clone());
-        identity.name = u.name.clone().unwrap_or(id);
+        let mut identity = listed(
+            id,
+            IdentityKind::Human,
+            &u.name,
+            &u.object_id,
+            &u.provenance,
+        );
         identity.disabled = u.enabled == Some(false);
         identity.created = u.created;
         identity.last_activity = u.last_sign_in;
-        identity
-            .tags
-            .insert("entra.object-id".into(), u.object_id.to_lowercase());
         d.add_identity(&u.object_id, identity);
     }
     for g in &t.groups {
         let id = group_id(&g.object_id);
-        let mut identity = Identity::new(id.clone(), IdentityKind::Group, g.provenance.clone());
-        identity.name = g.name.clone().unwrap_or(id);
+        let mut identity = listed(
+            id,
+            IdentityKind::Group,
+            &g.name,
+            &g.object_id,
+            &g.provenance,
+        );
         identity.created = g.created;
-        identity
-            .tags
-            .insert("entra.object-id".into(), g.object_id.to_lowercase());
         d.add_identity(&g.object_id, identity);
     }
     for sp in &t.service_principals {
@@ -293,12 +313,8 @@ pub(crate) fn directory(t: &Tenant, source: &str, inv: &mut Inventory) -> Direct
         } else {
             IdentityKind::ServiceAccount
         };
-        let mut identity = Identity::new(id.clone(), kind, sp.provenance.clone());
-        identity.name = sp.name.clone().unwrap_or(id);
+        let mut identity = listed(id, kind, &sp.name, &sp.object_id, &sp.provenance);
         identity.disabled = sp.enabled == Some(false);
-        identity
-            .tags
-            .insert("entra.object-id".into(), sp.object_id.to_lowercase());
         if let Some(app) = &sp.app_id {
             identity
                 .tags

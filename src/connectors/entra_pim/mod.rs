@@ -77,9 +77,9 @@ pub mod roles;
 #[cfg(test)]
 mod tests;
 
-use crate::connectors::{generic, ConnectorError};
+use crate::connectors::{files, generic, ConnectorError};
 use crate::model::{Diagnostic, Inventory};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 pub(crate) const EXPECTED: &str = "a saved Microsoft Graph response (an object with `@odata.context` and a `value` array) of users, groups, servicePrincipals, PIM role definitions, schedule instances or requests, directory audits or role management policies";
 
@@ -92,69 +92,25 @@ pub(crate) fn sniff(text: &str) -> bool {
 
 /// Whether a directory holds at least one `.json` file that [`sniff`]s as a Graph response.
 pub(crate) fn sniff_dir(dir: &Path) -> bool {
-    use std::io::Read;
-    let mut files = Vec::new();
-    if collect(dir, &mut files).is_err() {
-        return false;
-    }
-    files.iter().any(|f| {
-        let mut prefix = Vec::new();
-        std::fs::File::open(f)
-            .and_then(|file| file.take(64 * 1024).read_to_end(&mut prefix))
-            .is_ok_and(|_| sniff(&String::from_utf8_lossy(&prefix)))
-    })
+    files::any_sniffs(dir, is_json, sniff)
 }
 
-/// `*.json` files under `dir`, recursively, sorted; hidden entries skipped.
-fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
-    entries.sort_by_key(|e| e.file_name());
-    for entry in entries {
-        if entry.file_name().to_string_lossy().starts_with('.') {
-            continue;
-        }
-        let path = entry.path();
-        let meta = std::fs::symlink_metadata(&path)?;
-        if meta.is_dir() {
-            collect(&path, out)?;
-        } else if path.is_file()
-            && path
-                .extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| e.eq_ignore_ascii_case("json"))
-        {
-            out.push(path);
-        }
-    }
-    Ok(())
+fn is_json(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
 }
 
 /// Reads a tenant (a saved response, or a directory of them) into an [`Inventory`].
 pub fn load(path: &Path, display: &str, source: &str) -> Result<Inventory, ConnectorError> {
-    let files: Vec<(PathBuf, String)> = if path.is_dir() {
-        let mut found = Vec::new();
-        collect(path, &mut found).map_err(|e| ConnectorError::io(display, &e))?;
-        if found.is_empty() {
-            return Err(ConnectorError::empty(
-                display,
-                format!("{EXPECTED}: the directory holds no .json file"),
-            ));
-        }
-        found
-            .into_iter()
-            .map(|f| {
-                let rel = f
-                    .strip_prefix(path)
-                    .unwrap_or(&f)
-                    .to_string_lossy()
-                    .replace('\\', "/");
-                let shown = format!("{}/{rel}", display.trim_end_matches('/'));
-                (f, shown)
-            })
-            .collect()
-    } else {
-        vec![(path.to_path_buf(), display.to_string())]
-    };
+    let files =
+        files::source_files(path, display, is_json).map_err(|e| ConnectorError::io(display, &e))?;
+    if path.is_dir() && files.is_empty() {
+        return Err(ConnectorError::empty(
+            display,
+            format!("{EXPECTED}: the directory holds no .json file"),
+        ));
+    }
     let mut tenant = read::Tenant::default();
     for (file, shown) in &files {
         let bytes = std::fs::read(file).map_err(|e| ConnectorError::io(shown, &e))?;
