@@ -5,7 +5,9 @@
 //! finalizes the inventory: the caller merges every source first.
 
 pub mod aws;
+pub mod entra_pim;
 mod error;
+mod files;
 pub mod generic;
 pub mod k8s;
 mod settings;
@@ -41,10 +43,14 @@ pub enum SourceFormat {
     /// An AWS Organizations Service Control Policy (`aws organizations describe-policy`
     /// output or a policy document), applied to the authorization details it is scanned with.
     AwsScp,
+    /// Microsoft Entra ID PIM: saved Microsoft Graph responses (a file or a directory).
+    EntraPim,
+    /// The Entra admin center's CSV export of PIM assignments.
+    EntraPimCsv,
 }
 
 impl SourceFormat {
-    pub const ALL: [SourceFormat; 9] = [
+    pub const ALL: [SourceFormat; 11] = [
         SourceFormat::GenericInventory,
         SourceFormat::GrantLogJsonl,
         SourceFormat::GrantLogCsv,
@@ -54,6 +60,8 @@ impl SourceFormat {
         SourceFormat::AwsAuthorizationDetails,
         SourceFormat::TerraformPlan,
         SourceFormat::AwsScp,
+        SourceFormat::EntraPim,
+        SourceFormat::EntraPimCsv,
     ];
 
     /// The name used in residue.yaml and on the command line.
@@ -68,6 +76,8 @@ impl SourceFormat {
             SourceFormat::AwsAuthorizationDetails => "aws-authorization-details",
             SourceFormat::TerraformPlan => "terraform-plan",
             SourceFormat::AwsScp => "aws-scp",
+            SourceFormat::EntraPim => "entra-pim",
+            SourceFormat::EntraPimCsv => "entra-pim-csv",
         }
     }
 
@@ -87,6 +97,8 @@ impl SourceFormat {
             SourceFormat::AwsAuthorizationDetails => "AWS IAM authorization details",
             SourceFormat::TerraformPlan => "a Terraform plan (terraform show -json)",
             SourceFormat::AwsScp => "an AWS Service Control Policy",
+            SourceFormat::EntraPim => "Microsoft Entra ID PIM (saved Microsoft Graph responses)",
+            SourceFormat::EntraPimCsv => "an Entra admin center CSV export of PIM assignments",
         }
     }
 
@@ -102,6 +114,8 @@ impl SourceFormat {
             SourceFormat::AwsAuthorizationDetails => aws::authz::EXPECTED,
             SourceFormat::TerraformPlan => terraform::EXPECTED,
             SourceFormat::AwsScp => aws::scp::EXPECTED,
+            SourceFormat::EntraPim => entra_pim::EXPECTED,
+            SourceFormat::EntraPimCsv => entra_pim::portal_csv::EXPECTED,
         }
     }
 }
@@ -118,6 +132,10 @@ const DETECT_PREFIX_BYTES: u64 = 64 * 1024;
 /// Recognises a file's format by its content (reads at most the first 64 KiB): `Ok(None)`
 /// if unrecognised. An empty file, an unreadable one, or one that is not UTF-8 is an error.
 pub fn detect(path: &Path, display: &str) -> Result<Option<SourceFormat>, ConnectorError> {
+    if path.is_dir() && entra_pim::sniff_dir(path) {
+        // A tenant's saved Graph responses are kept as a directory and read as one source.
+        return Ok(Some(SourceFormat::EntraPim));
+    }
     if path.is_dir() && k8s::sniff_dir(path) {
         // Kubernetes manifests are often kept as a directory tree.
         return Ok(Some(SourceFormat::Kubernetes));
@@ -160,6 +178,12 @@ pub fn detect(path: &Path, display: &str) -> Result<Option<SourceFormat>, Connec
     }
     if aws::cloudtrail::sniff(text) {
         return Ok(Some(SourceFormat::AwsCloudTrail));
+    }
+    if entra_pim::sniff(text) {
+        return Ok(Some(SourceFormat::EntraPim));
+    }
+    if entra_pim::portal_csv::sniff(text) {
+        return Ok(Some(SourceFormat::EntraPimCsv));
     }
     if let Some(format) = generic::sniff(text, complete) {
         return Ok(Some(format));
@@ -232,6 +256,11 @@ pub fn load(
                 source_name,
                 settings.aws_scp_accounts.as_deref(),
             )
+        }
+        SourceFormat::EntraPim => entra_pim::load(path, display, source_name),
+        SourceFormat::EntraPimCsv => {
+            let bytes = std::fs::read(path).map_err(|err| ConnectorError::io(display, &err))?;
+            entra_pim::portal_csv::parse(&bytes, display, source_name)
         }
     }
 }

@@ -6,6 +6,7 @@ mod aws_authz;
 mod aws_org;
 mod aws_trail;
 mod cli;
+mod entra_pim;
 mod gate;
 mod hardening;
 mod html;

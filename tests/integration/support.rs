@@ -45,3 +45,23 @@ pub fn code(o: &Output) -> i32 {
 pub fn out_dir() -> tempfile::TempDir {
     tempfile::tempdir().expect("temporary directory")
 }
+
+/// (rule, subject, entitlement) of every finding in `out/report.json`, sorted.
+pub fn finding_keys(out: &Path) -> Vec<(String, String, Option<String>)> {
+    let text = std::fs::read_to_string(out.join("report.json")).expect("report.json");
+    let report: serde_json::Value = serde_json::from_str(&text).expect("report.json is JSON");
+    let mut keys: Vec<_> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["rule_id"].as_str().unwrap_or_default().to_string(),
+                f["subject"].as_str().unwrap_or_default().to_string(),
+                f["entitlement"].as_str().map(str::to_string),
+            )
+        })
+        .collect();
+    keys.sort();
+    keys
+}

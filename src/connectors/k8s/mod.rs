@@ -84,17 +84,7 @@ pub(crate) fn sniff(text: &str) -> bool {
 /// Whether a directory holds at least one `.yaml`/`.yml`/`.json` file whose first 64 KiB
 /// look like Kubernetes RBAC objects.
 pub(crate) fn sniff_dir(dir: &Path) -> bool {
-    use std::io::Read;
-    let mut files = Vec::new();
-    if collect(dir, &mut files).is_err() {
-        return false;
-    }
-    files.iter().any(|f| {
-        let mut prefix = Vec::new();
-        std::fs::File::open(f)
-            .and_then(|file| file.take(64 * 1024).read_to_end(&mut prefix))
-            .is_ok_and(|_| sniff(&String::from_utf8_lossy(&prefix)))
-    })
+    crate::connectors::files::any_sniffs(dir, is_data_file, sniff)
 }
 
 /// The canonical ids of one cluster's records.
@@ -189,25 +179,6 @@ fn is_data_file(path: &Path) -> bool {
         .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "yaml" | "yml" | "json"))
 }
 
-/// Data files under `dir`, recursively, sorted; hidden entries and symlinked directories skipped.
-fn collect(dir: &Path, out: &mut Vec<std::path::PathBuf>) -> std::io::Result<()> {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
-    entries.sort_by_key(|e| e.file_name());
-    for entry in entries {
-        if entry.file_name().to_string_lossy().starts_with('.') {
-            continue;
-        }
-        let path = entry.path();
-        let meta = std::fs::symlink_metadata(&path)?;
-        if meta.is_dir() {
-            collect(&path, out)?;
-        } else if is_data_file(&path) && path.is_file() {
-            out.push(path);
-        }
-    }
-    Ok(())
-}
-
 /// Reads a Kubernetes source (a file, or a directory of files) into an [`Inventory`].
 pub fn load(
     path: &Path,
@@ -215,30 +186,14 @@ pub fn load(
     source: &str,
     settings: &ConnectorSettings,
 ) -> Result<Inventory, ConnectorError> {
-    let files: Vec<(std::path::PathBuf, String)> = if path.is_dir() {
-        let mut found = Vec::new();
-        collect(path, &mut found).map_err(|e| ConnectorError::io(display, &e))?;
-        if found.is_empty() {
-            return Err(ConnectorError::empty(
-                display,
-                format!("{EXPECTED}: the directory holds no .yaml, .yml or .json file"),
-            ));
-        }
-        found
-            .into_iter()
-            .map(|f| {
-                let rel = f
-                    .strip_prefix(path)
-                    .unwrap_or(&f)
-                    .to_string_lossy()
-                    .replace('\\', "/");
-                let shown = format!("{}/{rel}", display.trim_end_matches('/'));
-                (f, shown)
-            })
-            .collect()
-    } else {
-        vec![(path.to_path_buf(), display.to_string())]
-    };
+    let files = crate::connectors::files::source_files(path, display, is_data_file)
+        .map_err(|e| ConnectorError::io(display, &e))?;
+    if path.is_dir() && files.is_empty() {
+        return Err(ConnectorError::empty(
+            display,
+            format!("{EXPECTED}: the directory holds no .yaml, .yml or .json file"),
+        ));
+    }
     let mut objects = Vec::new();
     for (file, shown) in &files {
         let bytes = std::fs::read(file).map_err(|e| ConnectorError::io(shown, &e))?;
