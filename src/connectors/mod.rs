@@ -7,8 +7,10 @@
 pub mod aws;
 mod error;
 pub mod generic;
+mod json_records;
 pub mod k8s;
 mod settings;
+pub mod teleport;
 pub mod terraform;
 
 pub use error::ConnectorError;
@@ -38,10 +40,12 @@ pub enum SourceFormat {
     AwsAuthorizationDetails,
     /// A Terraform plan in JSON (`terraform show -json plan.out`): the proposed state.
     TerraformPlan,
+    /// Teleport audit events (JSON Lines, a JSON array or `{"events": [...]}`).
+    TeleportAudit,
 }
 
 impl SourceFormat {
-    pub const ALL: [SourceFormat; 8] = [
+    pub const ALL: [SourceFormat; 9] = [
         SourceFormat::GenericInventory,
         SourceFormat::GrantLogJsonl,
         SourceFormat::GrantLogCsv,
@@ -50,6 +54,7 @@ impl SourceFormat {
         SourceFormat::Kubernetes,
         SourceFormat::AwsAuthorizationDetails,
         SourceFormat::TerraformPlan,
+        SourceFormat::TeleportAudit,
     ];
 
     /// The name used in residue.yaml and on the command line.
@@ -63,6 +68,7 @@ impl SourceFormat {
             SourceFormat::Kubernetes => "kubernetes",
             SourceFormat::AwsAuthorizationDetails => "aws-authorization-details",
             SourceFormat::TerraformPlan => "terraform-plan",
+            SourceFormat::TeleportAudit => "teleport-audit",
         }
     }
 
@@ -81,6 +87,7 @@ impl SourceFormat {
             SourceFormat::Kubernetes => "Kubernetes RBAC objects (YAML or JSON)",
             SourceFormat::AwsAuthorizationDetails => "AWS IAM authorization details",
             SourceFormat::TerraformPlan => "a Terraform plan (terraform show -json)",
+            SourceFormat::TeleportAudit => "Teleport audit events",
         }
     }
 
@@ -95,6 +102,7 @@ impl SourceFormat {
             SourceFormat::Kubernetes => k8s::EXPECTED,
             SourceFormat::AwsAuthorizationDetails => aws::authz::EXPECTED,
             SourceFormat::TerraformPlan => terraform::EXPECTED,
+            SourceFormat::TeleportAudit => teleport::EXPECTED,
         }
     }
 }
@@ -151,6 +159,9 @@ pub fn detect(path: &Path, display: &str) -> Result<Option<SourceFormat>, Connec
     if aws::cloudtrail::sniff(text) {
         return Ok(Some(SourceFormat::AwsCloudTrail));
     }
+    if teleport::sniff(text) {
+        return Ok(Some(SourceFormat::TeleportAudit));
+    }
     if let Some(format) = generic::sniff(text, complete) {
         return Ok(Some(format));
     }
@@ -206,6 +217,10 @@ pub fn load(
             let text = generic::decode_utf8(&bytes, display)?;
             let cluster = terraform::cluster_name(path, settings.cluster.as_deref());
             terraform::parse_plan_str(text, source_name, display, &cluster)
+        }
+        SourceFormat::TeleportAudit => {
+            let bytes = std::fs::read(path).map_err(|err| ConnectorError::io(display, &err))?;
+            teleport::parse(&bytes, source_name, display)
         }
     }
 }
