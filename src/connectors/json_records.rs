@@ -200,11 +200,6 @@ impl JsonRecord {
         )
     }
 
-    /// An error about this record as a whole.
-    pub fn error(&self, message: impl AsRef<str>) -> ConnectorError {
-        ConnectorError::invalid(&self.file, self.location.clone(), message.as_ref())
-    }
-
     /// The value at `path`: a key, or a dotted path through objects and list indexes
     /// (`target.0.alternateId`). A key that itself contains dots is found first.
     pub fn get(&self, path: &str) -> Option<&Value> {

@@ -7,6 +7,7 @@
 pub mod aws;
 mod error;
 pub mod generic;
+pub mod identity_center_team;
 mod json_records;
 pub mod k8s;
 mod settings;
@@ -42,10 +43,12 @@ pub enum SourceFormat {
     TerraformPlan,
     /// Teleport audit events (JSON Lines, a JSON array or `{"events": [...]}`).
     TeleportAudit,
+    /// AWS IAM Identity Center TEAM request records (JSON array or DynamoDB scan).
+    AwsIdentityCenterTeam,
 }
 
 impl SourceFormat {
-    pub const ALL: [SourceFormat; 9] = [
+    pub const ALL: [SourceFormat; 10] = [
         SourceFormat::GenericInventory,
         SourceFormat::GrantLogJsonl,
         SourceFormat::GrantLogCsv,
@@ -55,6 +58,7 @@ impl SourceFormat {
         SourceFormat::AwsAuthorizationDetails,
         SourceFormat::TerraformPlan,
         SourceFormat::TeleportAudit,
+        SourceFormat::AwsIdentityCenterTeam,
     ];
 
     /// The name used in residue.yaml and on the command line.
@@ -69,6 +73,7 @@ impl SourceFormat {
             SourceFormat::AwsAuthorizationDetails => "aws-authorization-details",
             SourceFormat::TerraformPlan => "terraform-plan",
             SourceFormat::TeleportAudit => "teleport-audit",
+            SourceFormat::AwsIdentityCenterTeam => "aws-identity-center-team",
         }
     }
 
@@ -88,6 +93,7 @@ impl SourceFormat {
             SourceFormat::AwsAuthorizationDetails => "AWS IAM authorization details",
             SourceFormat::TerraformPlan => "a Terraform plan (terraform show -json)",
             SourceFormat::TeleportAudit => "Teleport audit events",
+            SourceFormat::AwsIdentityCenterTeam => "AWS IAM Identity Center TEAM request records",
         }
     }
 
@@ -103,6 +109,7 @@ impl SourceFormat {
             SourceFormat::AwsAuthorizationDetails => aws::authz::EXPECTED,
             SourceFormat::TerraformPlan => terraform::EXPECTED,
             SourceFormat::TeleportAudit => teleport::EXPECTED,
+            SourceFormat::AwsIdentityCenterTeam => identity_center_team::EXPECTED,
         }
     }
 }
@@ -161,6 +168,9 @@ pub fn detect(path: &Path, display: &str) -> Result<Option<SourceFormat>, Connec
     }
     if teleport::sniff(text) {
         return Ok(Some(SourceFormat::TeleportAudit));
+    }
+    if identity_center_team::sniff(text) {
+        return Ok(Some(SourceFormat::AwsIdentityCenterTeam));
     }
     if let Some(format) = generic::sniff(text, complete) {
         return Ok(Some(format));
@@ -221,6 +231,10 @@ pub fn load(
         SourceFormat::TeleportAudit => {
             let bytes = std::fs::read(path).map_err(|err| ConnectorError::io(display, &err))?;
             teleport::parse(&bytes, source_name, display)
+        }
+        SourceFormat::AwsIdentityCenterTeam => {
+            let bytes = std::fs::read(path).map_err(|err| ConnectorError::io(display, &err))?;
+            identity_center_team::parse(&bytes, source_name, display)
         }
     }
 }
