@@ -66,21 +66,17 @@ const STATUSES: [&str; 10] = [
     "error",
 ];
 
-/// Whether `text` looks like TEAM request records: an object (plain or typed) with
-/// `accountId`, `roleId` and `startTime` near the start.
+/// Whether `text` looks like TEAM request records: an array or `Items` of objects (plain
+/// or typed) with `startTime`, `duration`, `status` and `accountId` or `role` near the start.
 pub(crate) fn sniff(text: &str) -> bool {
     let head: String = text.chars().take(4096).collect();
-    [
-        "\"accountId\"",
-        "\"roleId\"",
-        "\"startTime\"",
-        "\"duration\"",
-    ]
-    .iter()
-    .all(|key| head.contains(key))
-        && (head.trim_start().starts_with('[')
-            || head.contains("\"Items\"")
-            || head.contains("\"items\""))
+    let has = |key: &str| head.contains(&format!("\"{key}\""));
+    let container = head.trim_start().starts_with('[') || has("Items") || has("items");
+    container
+        && has("startTime")
+        && has("duration")
+        && has("status")
+        && (has("accountId") || has("role"))
 }
 
 /// Reads TEAM request records into grant events.
