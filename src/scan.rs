@@ -95,6 +95,7 @@ pub fn resolve_sources(
                 name: None,
                 line: None,
                 cluster: None,
+                mapping: None,
                 live: None,
             })
             .collect()
@@ -319,6 +320,7 @@ pub fn load_inventory(
                 .unwrap_or_else(|| s.format.name().to_string());
             let mut settings = settings.clone();
             settings.cluster = s.spec.cluster.clone();
+            settings.mapping = s.spec.mapping.clone();
             connectors::load(s.format, &s.spec.path, &s.spec.display, &name, &settings)
         })
         .collect();

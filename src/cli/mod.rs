@@ -160,6 +160,7 @@ fn configuration(config_file: Option<&Path>, paths: &[PathBuf]) -> Result<Config
                 name: None,
                 line: None,
                 cluster: None,
+                mapping: None,
                 live: None,
             })
             .collect();

@@ -203,6 +203,7 @@ pub fn snapshot_sources(
                 name: name.map(str::to_string),
                 line,
                 cluster: None,
+                mapping: None,
                 live: None,
             })
         })

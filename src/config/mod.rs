@@ -78,6 +78,8 @@ pub struct SourceSpec {
     pub line: Option<u32>,
     /// The Kubernetes cluster the source describes (`cluster:`), when named.
     pub cluster: Option<String>,
+    /// The validated mapping spec of a `format: mapping` source (`mapping:`).
+    pub mapping: Option<std::sync::Arc<crate::connectors::mapping::MappingSpec>>,
     /// Set for a source collected live before the scan (`{live: aws, snapshot: DIR}`);
     /// `path` is then the snapshot directory.
     pub live: Option<LiveSource>,
@@ -227,6 +229,7 @@ impl Config {
                             name: None,
                             line: v.lines.line_of(&here),
                             cluster: None,
+                            mapping: None,
                             live: None,
                         })
                     }
@@ -373,8 +376,8 @@ impl Validator<'_> {
         for (i, item) in items.iter().enumerate() {
             let here = [Step::key("sources"), Step::Index(i)];
             let line = self.lines.line_of(&here);
-            let (path, format, name, cluster) = match item {
-                Value::String(p) => (p.clone(), None, None, None),
+            let (path, format, name, cluster, mapping) = match item {
+                Value::String(p) => (p.clone(), None, None, None, None),
                 Value::Mapping(m) if m.contains_key("live") => {
                     if let Some(spec) = self.live_source(m, i, base_dir, line) {
                         out.push(spec);
@@ -386,6 +389,7 @@ impl Validator<'_> {
                     let mut format = None;
                     let mut name = None;
                     let mut cluster = None;
+                    let mut mapping = None;
                     for (k, v) in m {
                         let key = k.as_str().unwrap_or("");
                         let at = [Step::key("sources"), Step::Index(i), Step::key(key)];
@@ -397,12 +401,13 @@ impl Validator<'_> {
                             },
                             ("name", Some(n)) => name = Some(n.to_string()),
                             ("cluster", Some(c)) => cluster = Some(c.to_string()),
-                            ("path" | "format" | "name" | "cluster", None) => {
+                            ("mapping", Some(spec)) => mapping = self.mapping_spec(spec, base_dir, &at),
+                            ("path" | "format" | "name" | "cluster" | "mapping", None) => {
                                 self.error(&at, format!("expected a string, found {}", describe_yaml(v)))
                             }
                             (other, _) => self.error(
                                 &at,
-                                format!("unknown source setting `{other}`; expected path, format, name or cluster"),
+                                format!("unknown source setting `{other}`; expected path, format, name, cluster or mapping"),
                             ),
                         }
                     }
@@ -410,7 +415,13 @@ impl Validator<'_> {
                         self.error(&here, "a source needs a `path`".to_string());
                         continue;
                     };
-                    (path, format, name, cluster)
+                    let with_mapping = format == Some(SourceFormat::Mapping);
+                    if with_mapping && !m.contains_key("mapping") {
+                        self.error(&here, "the format `mapping` needs `mapping: SPEC.yaml`, the mapping spec to read the file with (see docs/formats.md#mapping-specs)".to_string());
+                    } else if !with_mapping && m.contains_key("mapping") {
+                        self.error(&here, "`mapping:` applies only to `format: mapping`; add it or remove the spec".to_string());
+                    }
+                    (path, format, name, cluster, mapping)
                 }
                 other => {
                     self.error(
@@ -429,11 +440,39 @@ impl Validator<'_> {
                 format,
                 name,
                 cluster,
+                mapping,
                 line,
                 live: None,
             });
         }
         out
+    }
+
+    /// Reads and validates a source's mapping spec (relative to residue.yaml's directory);
+    /// its problems are reported with the spec's own file and line.
+    fn mapping_spec(
+        &mut self,
+        spec: &str,
+        base_dir: &Path,
+        at: &[Step],
+    ) -> Option<std::sync::Arc<crate::connectors::mapping::MappingSpec>> {
+        let path = base_dir.join(spec);
+        if !path.is_file() {
+            self.error(at, format!("the mapping spec `{spec}` does not exist (paths are relative to residue.yaml's directory)"));
+            return None;
+        }
+        let display = path.display().to_string();
+        match crate::connectors::mapping::load_spec(&path, &display) {
+            Ok(spec) => Some(std::sync::Arc::new(spec)),
+            Err(errors) => {
+                self.errors.extend(errors.into_iter().map(|e| ConfigError {
+                    file: e.file,
+                    line: e.line,
+                    message: e.message,
+                }));
+                None
+            }
+        }
     }
 
     /// `{live: aws, snapshot: DIR, profile: P, region: R, endpoint_url: URL, name: N}`.
@@ -520,6 +559,7 @@ impl Validator<'_> {
             name: settings.get("name").cloned(),
             line,
             cluster: None,
+            mapping: None,
             live: Some(LiveSource {
                 provider: "aws".into(),
                 profile: settings.get("profile").cloned(),

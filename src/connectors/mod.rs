@@ -10,6 +10,7 @@ pub mod generic;
 pub mod identity_center_team;
 mod json_records;
 pub mod k8s;
+pub mod mapping;
 mod settings;
 pub mod teleport;
 pub mod terraform;
@@ -45,10 +46,12 @@ pub enum SourceFormat {
     TeleportAudit,
     /// AWS IAM Identity Center TEAM request records (JSON array or DynamoDB scan).
     AwsIdentityCenterTeam,
+    /// A CSV or JSON Lines grant log read through a mapping spec (`mapping:` in residue.yaml).
+    Mapping,
 }
 
 impl SourceFormat {
-    pub const ALL: [SourceFormat; 10] = [
+    pub const ALL: [SourceFormat; 11] = [
         SourceFormat::GenericInventory,
         SourceFormat::GrantLogJsonl,
         SourceFormat::GrantLogCsv,
@@ -59,6 +62,7 @@ impl SourceFormat {
         SourceFormat::TerraformPlan,
         SourceFormat::TeleportAudit,
         SourceFormat::AwsIdentityCenterTeam,
+        SourceFormat::Mapping,
     ];
 
     /// The name used in residue.yaml and on the command line.
@@ -74,6 +78,7 @@ impl SourceFormat {
             SourceFormat::TerraformPlan => "terraform-plan",
             SourceFormat::TeleportAudit => "teleport-audit",
             SourceFormat::AwsIdentityCenterTeam => "aws-identity-center-team",
+            SourceFormat::Mapping => "mapping",
         }
     }
 
@@ -94,6 +99,7 @@ impl SourceFormat {
             SourceFormat::TerraformPlan => "a Terraform plan (terraform show -json)",
             SourceFormat::TeleportAudit => "Teleport audit events",
             SourceFormat::AwsIdentityCenterTeam => "AWS IAM Identity Center TEAM request records",
+            SourceFormat::Mapping => "a grant log read through a mapping spec",
         }
     }
 
@@ -110,6 +116,7 @@ impl SourceFormat {
             SourceFormat::TerraformPlan => terraform::EXPECTED,
             SourceFormat::TeleportAudit => teleport::EXPECTED,
             SourceFormat::AwsIdentityCenterTeam => identity_center_team::EXPECTED,
+            SourceFormat::Mapping => mapping::EXPECTED,
         }
     }
 }
@@ -235,6 +242,17 @@ pub fn load(
         SourceFormat::AwsIdentityCenterTeam => {
             let bytes = std::fs::read(path).map_err(|err| ConnectorError::io(display, &err))?;
             identity_center_team::parse(&bytes, source_name, display)
+        }
+        SourceFormat::Mapping => {
+            let Some(spec) = settings.mapping.as_deref() else {
+                return Err(ConnectorError::invalid(
+                    display,
+                    "whole file",
+                    "the format `mapping` needs a mapping spec; name it in residue.yaml: {path: ..., format: mapping, mapping: connectors/SPEC.yaml}",
+                ));
+            };
+            let bytes = std::fs::read(path).map_err(|err| ConnectorError::io(display, &err))?;
+            mapping::parse(&bytes, spec, source_name, display)
         }
     }
 }

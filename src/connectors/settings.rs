@@ -24,6 +24,8 @@ pub struct ConnectorSettings {
     pub k8s_ai_agent_keys: Vec<String>,
     /// The source's `cluster:` (Kubernetes), when residue.yaml names it.
     pub cluster: Option<String>,
+    /// The source's validated mapping spec (`mapping:`), for the `mapping` format.
+    pub mapping: Option<std::sync::Arc<super::mapping::MappingSpec>>,
 }
 
 impl Default for ConnectorSettings {
@@ -37,6 +39,7 @@ impl Default for ConnectorSettings {
             k8s_owner_keys: vec!["residue.io/owner".into()],
             k8s_ai_agent_keys: vec!["residue.io/ai-agent".into()],
             cluster: None,
+            mapping: None,
         }
     }
 }
