@@ -99,3 +99,66 @@ fn malformed_exports_fail_with_file_location_and_field() {
         assert!(stderr(&o).contains(expected), "{file}: {}", stderr(&o));
     }
 }
+
+/// A directory with residue.yaml naming a mapped source, for the mapping tests.
+fn mapped_dir(spec: &str) -> tempfile::TempDir {
+    let dir = out_dir();
+    std::fs::create_dir_all(dir.path().join("connectors")).expect("mkdir");
+    std::fs::copy(
+        root().join("connectors/team-approvals-csv.yaml"),
+        dir.path().join("connectors/team.yaml"),
+    )
+    .expect("copy spec");
+    std::fs::write(dir.path().join("connectors/broken.yaml"), spec).expect("write spec");
+    std::fs::copy(
+        fixture("mapping/approvals.csv"),
+        dir.path().join("approvals.csv"),
+    )
+    .expect("copy data");
+    dir
+}
+
+#[test]
+fn a_mapped_csv_source_is_read_through_its_spec() {
+    let dir = mapped_dir("");
+    std::fs::write(
+        dir.path().join("residue.yaml"),
+        "sources:\n  - {path: approvals.csv, format: mapping, mapping: connectors/team.yaml, name: team-csv}\n",
+    )
+    .expect("write config");
+    let out = out_dir();
+    let o = scan(dir.path(), out.path());
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    // carol approved her own 12-hour admin request.
+    let keys = finding_keys(out.path());
+    assert!(
+        keys.contains(&key(
+            "GV001",
+            "carol@example.com",
+            "111122223333:AdministratorAccess"
+        )),
+        "{keys:?}"
+    );
+}
+
+#[test]
+fn a_broken_spec_stops_the_scan_with_the_spec_file_and_line() {
+    let dir = mapped_dir("input: csv\ngrant_id: id\ntime: {from: startTime, format: rfc3339}\nevent:\n  from: status\n  map: {approved: granted}\n");
+    std::fs::write(
+        dir.path().join("residue.yaml"),
+        "sources:\n  - {path: approvals.csv, format: mapping, mapping: connectors/broken.yaml}\n  - {path: approvals.csv, format: mapping}\n",
+    )
+    .expect("write config");
+    let out = out_dir();
+    let o = scan(dir.path(), out.path());
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("broken.yaml:6: expected a grant event"),
+        "{err}"
+    );
+    assert!(
+        err.contains("residue.yaml:3: the format `mapping` needs `mapping: SPEC.yaml`"),
+        "{err}"
+    );
+}
