@@ -96,6 +96,7 @@ pub fn resolve_sources(
                 line: None,
                 cluster: None,
                 accounts: None,
+                mapping: None,
                 live: None,
             })
             .collect()
@@ -356,6 +357,7 @@ pub fn load_inventory(
             }
             let mut settings = settings.clone();
             settings.cluster = s.spec.cluster.clone();
+            settings.mapping = s.spec.mapping.clone();
             Some(connectors::load(
                 s.format,
                 &s.spec.path,

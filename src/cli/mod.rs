@@ -161,6 +161,7 @@ fn configuration(config_file: Option<&Path>, paths: &[PathBuf]) -> Result<Config
                 line: None,
                 cluster: None,
                 accounts: None,
+                mapping: None,
                 live: None,
             })
             .collect();

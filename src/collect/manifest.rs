@@ -204,6 +204,7 @@ pub fn snapshot_sources(
                 line,
                 cluster: None,
                 accounts: None,
+                mapping: None,
                 live: None,
             })
         })

@@ -80,6 +80,8 @@ pub struct SourceSpec {
     pub cluster: Option<String>,
     /// The accounts an AWS SCP source applies to (`accounts:`), when named.
     pub accounts: Option<Vec<String>>,
+    /// The validated mapping spec of a `format: mapping` source (`mapping:`).
+    pub mapping: Option<std::sync::Arc<crate::connectors::mapping::MappingSpec>>,
     /// Set for a source collected live before the scan (`{live: aws, snapshot: DIR}`);
     /// `path` is then the snapshot directory.
     pub live: Option<LiveSource>,
@@ -230,6 +232,7 @@ impl Config {
                             line: v.lines.line_of(&here),
                             cluster: None,
                             accounts: None,
+                            mapping: None,
                             live: None,
                         })
                     }
@@ -376,8 +379,8 @@ impl Validator<'_> {
         for (i, item) in items.iter().enumerate() {
             let here = [Step::key("sources"), Step::Index(i)];
             let line = self.lines.line_of(&here);
-            let (path, format, name, cluster, accounts) = match item {
-                Value::String(p) => (p.clone(), None, None, None, None),
+            let (path, format, name, cluster, accounts, mapping) = match item {
+                Value::String(p) => (p.clone(), None, None, None, None, None),
                 Value::Mapping(m) if m.contains_key("live") => {
                     if let Some(spec) = self.live_source(m, i, base_dir, line) {
                         out.push(spec);
@@ -390,6 +393,7 @@ impl Validator<'_> {
                     let mut name = None;
                     let mut cluster = None;
                     let mut accounts = None;
+                    let mut mapping = None;
                     for (k, v) in m {
                         let key = k.as_str().unwrap_or("");
                         let at = [Step::key("sources"), Step::Index(i), Step::key(key)];
@@ -405,12 +409,13 @@ impl Validator<'_> {
                             },
                             ("name", Some(n)) => name = Some(n.to_string()),
                             ("cluster", Some(c)) => cluster = Some(c.to_string()),
-                            ("path" | "format" | "name" | "cluster", None) => {
+                            ("mapping", Some(spec)) => mapping = self.mapping_spec(spec, base_dir, &at),
+                            ("path" | "format" | "name" | "cluster" | "mapping", None) => {
                                 self.error(&at, format!("expected a string, found {}", describe_yaml(v)))
                             }
                             (other, _) => self.error(
                                 &at,
-                                format!("unknown source setting `{other}`; expected path, format, name, cluster or accounts"),
+                                format!("unknown source setting `{other}`; expected path, format, name, cluster, accounts or mapping"),
                             ),
                         }
                     }
@@ -424,7 +429,13 @@ impl Validator<'_> {
                             "`accounts` applies only to sources with `format: aws-scp`".to_string(),
                         );
                     }
-                    (path, format, name, cluster, accounts)
+                    let with_mapping = format == Some(SourceFormat::Mapping);
+                    if with_mapping && !m.contains_key("mapping") {
+                        self.error(&here, "the format `mapping` needs `mapping: SPEC.yaml`, the mapping spec to read the file with (see docs/formats.md#mapping-specs)".to_string());
+                    } else if !with_mapping && m.contains_key("mapping") {
+                        self.error(&here, "`mapping:` applies only to `format: mapping`; add it or remove the spec".to_string());
+                    }
+                    (path, format, name, cluster, accounts, mapping)
                 }
                 other => {
                     self.error(
@@ -444,6 +455,7 @@ impl Validator<'_> {
                 name,
                 cluster,
                 accounts,
+                mapping,
                 line,
                 live: None,
             });
@@ -485,6 +497,33 @@ impl Validator<'_> {
             }
         }
         Some(out)
+    }
+
+    /// Reads and validates a source's mapping spec (relative to residue.yaml's directory);
+    /// its problems are reported with the spec's own file and line.
+    fn mapping_spec(
+        &mut self,
+        spec: &str,
+        base_dir: &Path,
+        at: &[Step],
+    ) -> Option<std::sync::Arc<crate::connectors::mapping::MappingSpec>> {
+        let path = base_dir.join(spec);
+        if !path.is_file() {
+            self.error(at, format!("the mapping spec `{spec}` does not exist (paths are relative to residue.yaml's directory)"));
+            return None;
+        }
+        let display = path.display().to_string();
+        match crate::connectors::mapping::load_spec(&path, &display) {
+            Ok(spec) => Some(std::sync::Arc::new(spec)),
+            Err(errors) => {
+                self.errors.extend(errors.into_iter().map(|e| ConfigError {
+                    file: e.file,
+                    line: e.line,
+                    message: e.message,
+                }));
+                None
+            }
+        }
     }
 
     /// `{live: aws, snapshot: DIR, profile: P, region: R, endpoint_url: URL, name: N}`.
@@ -572,6 +611,7 @@ impl Validator<'_> {
             line,
             cluster: None,
             accounts: None,
+            mapping: None,
             live: Some(LiveSource {
                 provider: "aws".into(),
                 profile: settings.get("profile").cloned(),

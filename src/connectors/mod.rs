@@ -9,8 +9,12 @@ pub mod entra_pim;
 mod error;
 mod files;
 pub mod generic;
+pub mod identity_center_team;
+mod json_records;
 pub mod k8s;
+pub mod mapping;
 mod settings;
+pub mod teleport;
 pub mod terraform;
 
 pub use error::ConnectorError;
@@ -47,10 +51,16 @@ pub enum SourceFormat {
     EntraPim,
     /// The Entra admin center's CSV export of PIM assignments.
     EntraPimCsv,
+    /// Teleport audit events (JSON Lines, a JSON array or `{"events": [...]}`).
+    TeleportAudit,
+    /// AWS IAM Identity Center TEAM request records (JSON array or DynamoDB scan).
+    AwsIdentityCenterTeam,
+    /// A CSV or JSON Lines grant log read through a mapping spec (`mapping:` in residue.yaml).
+    Mapping,
 }
 
 impl SourceFormat {
-    pub const ALL: [SourceFormat; 11] = [
+    pub const ALL: [SourceFormat; 14] = [
         SourceFormat::GenericInventory,
         SourceFormat::GrantLogJsonl,
         SourceFormat::GrantLogCsv,
@@ -62,6 +72,9 @@ impl SourceFormat {
         SourceFormat::AwsScp,
         SourceFormat::EntraPim,
         SourceFormat::EntraPimCsv,
+        SourceFormat::TeleportAudit,
+        SourceFormat::AwsIdentityCenterTeam,
+        SourceFormat::Mapping,
     ];
 
     /// The name used in residue.yaml and on the command line.
@@ -78,6 +91,9 @@ impl SourceFormat {
             SourceFormat::AwsScp => "aws-scp",
             SourceFormat::EntraPim => "entra-pim",
             SourceFormat::EntraPimCsv => "entra-pim-csv",
+            SourceFormat::TeleportAudit => "teleport-audit",
+            SourceFormat::AwsIdentityCenterTeam => "aws-identity-center-team",
+            SourceFormat::Mapping => "mapping",
         }
     }
 
@@ -99,6 +115,9 @@ impl SourceFormat {
             SourceFormat::AwsScp => "an AWS Service Control Policy",
             SourceFormat::EntraPim => "Microsoft Entra ID PIM (saved Microsoft Graph responses)",
             SourceFormat::EntraPimCsv => "an Entra admin center CSV export of PIM assignments",
+            SourceFormat::TeleportAudit => "Teleport audit events",
+            SourceFormat::AwsIdentityCenterTeam => "AWS IAM Identity Center TEAM request records",
+            SourceFormat::Mapping => "a grant log read through a mapping spec",
         }
     }
 
@@ -116,6 +135,9 @@ impl SourceFormat {
             SourceFormat::AwsScp => aws::scp::EXPECTED,
             SourceFormat::EntraPim => entra_pim::EXPECTED,
             SourceFormat::EntraPimCsv => entra_pim::portal_csv::EXPECTED,
+            SourceFormat::TeleportAudit => teleport::EXPECTED,
+            SourceFormat::AwsIdentityCenterTeam => identity_center_team::EXPECTED,
+            SourceFormat::Mapping => mapping::EXPECTED,
         }
     }
 }
@@ -184,6 +206,12 @@ pub fn detect(path: &Path, display: &str) -> Result<Option<SourceFormat>, Connec
     }
     if entra_pim::portal_csv::sniff(text) {
         return Ok(Some(SourceFormat::EntraPimCsv));
+    }
+    if teleport::sniff(text) {
+        return Ok(Some(SourceFormat::TeleportAudit));
+    }
+    if identity_center_team::sniff(text) {
+        return Ok(Some(SourceFormat::AwsIdentityCenterTeam));
     }
     if let Some(format) = generic::sniff(text, complete) {
         return Ok(Some(format));
@@ -261,6 +289,25 @@ pub fn load(
         SourceFormat::EntraPimCsv => {
             let bytes = std::fs::read(path).map_err(|err| ConnectorError::io(display, &err))?;
             entra_pim::portal_csv::parse(&bytes, display, source_name)
+        }
+        SourceFormat::TeleportAudit => {
+            let bytes = std::fs::read(path).map_err(|err| ConnectorError::io(display, &err))?;
+            teleport::parse(&bytes, source_name, display)
+        }
+        SourceFormat::AwsIdentityCenterTeam => {
+            let bytes = std::fs::read(path).map_err(|err| ConnectorError::io(display, &err))?;
+            identity_center_team::parse(&bytes, source_name, display)
+        }
+        SourceFormat::Mapping => {
+            let Some(spec) = settings.mapping.as_deref() else {
+                return Err(ConnectorError::invalid(
+                    display,
+                    "whole file",
+                    "the format `mapping` needs a mapping spec; name it in residue.yaml: {path: ..., format: mapping, mapping: connectors/SPEC.yaml}",
+                ));
+            };
+            let bytes = std::fs::read(path).map_err(|err| ConnectorError::io(display, &err))?;
+            mapping::parse(&bytes, spec, source_name, display)
         }
     }
 }

@@ -26,6 +26,8 @@ pub struct ConnectorSettings {
     pub cluster: Option<String>,
     /// The source's `accounts:` (an AWS SCP: the accounts it applies to), when named.
     pub aws_scp_accounts: Option<Vec<String>>,
+    /// The source's validated mapping spec (`mapping:`), for the `mapping` format.
+    pub mapping: Option<std::sync::Arc<super::mapping::MappingSpec>>,
 }
 
 impl Default for ConnectorSettings {
@@ -40,6 +42,7 @@ impl Default for ConnectorSettings {
             k8s_ai_agent_keys: vec!["residue.io/ai-agent".into()],
             cluster: None,
             aws_scp_accounts: None,
+            mapping: None,
         }
     }
 }

@@ -54,6 +54,27 @@ pub fn parse_timestamp(raw: &str) -> Result<Timestamp, TimestampError> {
     Err(fail())
 }
 
+/// Go's zero time, which Go-written sources (Teleport) put in a time field that is unset.
+pub const GO_ZERO_TIME: &str = "0001-01-01T00:00:00Z";
+
+/// Like [`parse_timestamp`] for an optional field: blank text and Go's zero time
+/// (`0001-01-01T00:00:00Z`, in any shape that denotes that instant) mean "none".
+pub fn parse_optional_timestamp(raw: &str) -> Result<Option<Timestamp>, TimestampError> {
+    if raw.trim().is_empty() {
+        return Ok(None);
+    }
+    let ts = parse_timestamp(raw)?;
+    Ok(if is_go_zero_time(ts) { None } else { Some(ts) })
+}
+
+/// Whether `ts` is Go's zero time, `0001-01-01T00:00:00Z`: a field that was never set.
+pub fn is_go_zero_time(ts: Timestamp) -> bool {
+    ts.as_second() == GO_ZERO_SECONDS && ts.subsec_nanosecond() == 0
+}
+
+/// `0001-01-01T00:00:00Z` in seconds since the Unix epoch.
+const GO_ZERO_SECONDS: i64 = -62_135_596_800;
+
 /// The shapes accepted by [`parse_duration`], for error messages.
 pub const DURATION_SHAPES: &str =
     "a duration such as 30m, 4h, 7d, 1d12h or an ISO 8601 duration such as PT4H";
@@ -171,6 +192,28 @@ mod tests {
             ts("2026-03-01T09:30:00.1234567Z").as_nanosecond() - expected.as_nanosecond(),
             123_456_700
         );
+    }
+
+    #[test]
+    fn go_zero_time_and_blank_mean_none() {
+        assert_eq!(parse_optional_timestamp(GO_ZERO_TIME).unwrap(), None);
+        assert_eq!(
+            parse_optional_timestamp("0001-01-01T00:00:00.000Z").unwrap(),
+            None
+        );
+        assert_eq!(parse_optional_timestamp(" ").unwrap(), None);
+        assert_eq!(
+            parse_optional_timestamp("2022-06-08T15:10:35.368Z").unwrap(),
+            Some("2022-06-08T15:10:35.368Z".parse().unwrap())
+        );
+        assert_eq!(
+            parse_optional_timestamp("1654701035368").unwrap(),
+            Some("2022-06-08T15:10:35.368Z".parse().unwrap())
+        );
+        assert!(parse_optional_timestamp("0001-01-01T00:00:01Z")
+            .unwrap()
+            .is_some());
+        assert!(parse_optional_timestamp("soon").is_err());
     }
 
     #[test]

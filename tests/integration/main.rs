@@ -16,3 +16,4 @@ mod k8s;
 mod live_aws;
 mod sample_org;
 mod scale;
+mod teleport;
