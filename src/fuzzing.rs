@@ -74,6 +74,21 @@ impl Target {
     }
 }
 
+/// The name fuzz targets give their input in errors.
+pub const FUZZ_INPUT: &str = "fuzz-input";
+
+/// What a fuzz target runs: feeds `bytes` to the target called `name` and panics — the
+/// finding a fuzzer reports — when the parser panics or its error does not name the input.
+pub fn fuzz(name: &str, bytes: &[u8]) {
+    let target = Target::from_name(name).unwrap_or_else(|| panic!("no fuzz target `{name}`"));
+    if let Err(message) = run(target, bytes, FUZZ_INPUT) {
+        assert!(
+            message.contains(FUZZ_INPUT),
+            "{name}: the error does not name the input: {message}"
+        );
+    }
+}
+
 /// Feeds `bytes` to `target`'s parser. `display` names the input in errors, as a file name
 /// would. Never panics unless the parser does — which is the bug a fuzzer looks for.
 pub fn run(target: Target, bytes: &[u8], display: &str) -> Result<(), String> {
@@ -126,17 +141,17 @@ pub fn run(target: Target, bytes: &[u8], display: &str) -> Result<(), String> {
             let text = utf8(bytes, display)?;
             let (pattern, rest) = text.split_once('\n').unwrap_or((text, ""));
             let (subject, vars) = rest.split_once('\n').unwrap_or((rest, ""));
-            let vars: Vec<(&str, &str)> = vars
-                .lines()
-                .filter_map(|l| l.split_once('='))
-                .collect();
+            let vars: Vec<(&str, &str)> = vars.lines().filter_map(|l| l.split_once('=')).collect();
             let p = Pattern::new(&substitute(pattern, &vars));
             let q = Pattern::new(subject);
             let _ = (p.matches(subject), p.covers(&q), p.overlaps(&q));
             let _ = (p.literal_prefix(), p.is_any(), p.has_wildcard());
             // Whatever a pattern matches literally, it covers.
             if p.matches(subject) && !subject.contains(['*', '?', '$']) {
-                assert!(p.covers(&q), "`{pattern}` matches `{subject}` but does not cover it");
+                assert!(
+                    p.covers(&q),
+                    "`{pattern}` matches `{subject}` but does not cover it"
+                );
             }
             Ok(())
         }
@@ -145,8 +160,8 @@ pub fn run(target: Target, bytes: &[u8], display: &str) -> Result<(), String> {
 
 fn load_source(format: SourceFormat, path: &Path, display: &str) -> Result<(), String> {
     let settings = ConnectorSettings::default();
-    let mut inventory = connectors::load(format, path, display, "fuzz", &settings)
-        .map_err(|e| e.to_string())?;
+    let mut inventory =
+        connectors::load(format, path, display, "fuzz", &settings).map_err(|e| e.to_string())?;
     inventory.finalize().map_err(|errors| {
         errors
             .iter()

@@ -6,11 +6,13 @@ mod aws_authz;
 mod aws_org;
 mod aws_trail;
 mod cli;
+mod fuzz_corpus;
 mod gate;
 mod hardening;
 mod html;
 mod inventory;
 mod k8s;
+mod limits;
 #[cfg(feature = "live-aws")]
 mod live_aws;
 mod sample_org;

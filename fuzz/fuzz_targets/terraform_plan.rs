@@ -1,0 +1,2 @@
+#![no_main]
+libfuzzer_sys::fuzz_target!(|data: &[u8]| residue::fuzzing::fuzz("terraform-plan", data));
