@@ -17,3 +17,4 @@ mod limits;
 mod live_aws;
 mod sample_org;
 mod scale;
+mod secrets;
