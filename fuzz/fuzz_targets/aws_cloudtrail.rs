@@ -1,2 +1,3 @@
 #![no_main]
-libfuzzer_sys::fuzz_target!(|data: &[u8]| residue::fuzzing::fuzz("aws-cloudtrail", data));
+use residue::fuzzing::fuzz;
+libfuzzer_sys::fuzz_target!(|data: &[u8]| fuzz("aws-cloudtrail", data));

@@ -1,2 +1,3 @@
 #![no_main]
-libfuzzer_sys::fuzz_target!(|data: &[u8]| residue::fuzzing::fuzz("baseline", data));
+use residue::fuzzing::fuzz;
+libfuzzer_sys::fuzz_target!(|data: &[u8]| fuzz("baseline", data));
