@@ -73,7 +73,7 @@ fn alias_bomb() -> String {
         let prev = format!("*a{}", level - 1);
         levels.push(format!(
             "a{level}: &a{level} [{}]",
-            vec![prev.as_str(); 9].join(", ")
+            [prev.as_str(); 9].join(", ")
         ));
     }
     levels.push("boom: *a9".into());
