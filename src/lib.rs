@@ -10,6 +10,7 @@ pub mod collect;
 pub mod config;
 pub mod connectors;
 pub mod finding;
+pub mod fuzzing;
 pub mod gate;
 pub mod generate;
 pub mod graph;

@@ -6,6 +6,11 @@
 //! `alice -member-of(standing)-> platform -assigned(standing)-> prod-admin`, empty when the
 //! finding has none; `source_*` is the finding's first evidence record.
 //!
+//! An incomplete audit (a source not read in full, a rule that crashed) ends with one row per
+//! coverage gap: `rule_id` `INCOMPLETE`, `rule_name` `coverage-gap`, the gap in `message`, the
+//! other cells empty — so a spreadsheet of an incomplete audit never looks like a clean one.
+//! A complete audit has no such row.
+//!
 //! Every cell goes through [`escape::csv_cell`] (formula injection), and every data cell is
 //! quoted: a spreadsheet in a locale whose list separator is `;` or that splits on tabs would
 //! otherwise cut an unquoted `a;=1+1` into a second cell that starts with `=`.
@@ -50,7 +55,14 @@ pub fn write(report: &ScanReport, out: &mut dyn std::io::Write) -> std::io::Resu
             .iter()
             .map(|s| row(&s.finding, Some(&s.reason))),
     );
-    for cells in rows {
+    let gaps = report.coverage.gaps.iter().map(|gap| {
+        let mut cells: [String; 12] = Default::default();
+        cells[1] = "INCOMPLETE".into();
+        cells[2] = "coverage-gap".into();
+        cells[6] = gap.clone();
+        cells
+    });
+    for cells in rows.chain(gaps) {
         // Every row has the header's width, so only the writer itself can fail.
         writer
             .write_record(cells.iter().map(|cell| escape::csv_cell(cell).into_owned()))

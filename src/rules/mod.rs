@@ -459,6 +459,7 @@ pub fn run_rules(rules: &[ConfiguredRule], subject: &Subject<'_>) -> RuleRun {
             };
             let mut out = Vec::new();
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                crash_if_requested(&c.rule.meta.id);
                 c.rule.evaluator.evaluate(&ctx, &mut out)
             }))
             .map(|_| out)
@@ -480,6 +481,27 @@ pub fn run_rules(rules: &[ConfiguredRule], subject: &Subject<'_>) -> RuleRun {
     run.crashes.sort_by(|a, b| a.rule_id.cmp(&b.rule_id));
     run
 }
+
+/// The environment variable a debug build reads to make the named rules (comma-separated
+/// ids) panic, so the tests can check through the binary that a crashing rule is caught,
+/// named, and makes the audit incomplete. Release builds ignore it.
+pub const CRASH_RULE_VAR: &str = "RESIDUE_TEST_CRASH_RULE";
+
+#[cfg(debug_assertions)]
+fn crash_if_requested(rule_id: &str) {
+    if let Some(ids) = std::env::var_os(CRASH_RULE_VAR) {
+        if ids
+            .to_string_lossy()
+            .split(',')
+            .any(|id| id.trim() == rule_id)
+        {
+            panic!("{rule_id} was made to crash by {CRASH_RULE_VAR} (a test hook of debug builds)");
+        }
+    }
+}
+
+#[cfg(not(debug_assertions))]
+fn crash_if_requested(_rule_id: &str) {}
 
 fn panic_message(payload: &Box<dyn std::any::Any + Send>) -> String {
     if let Some(s) = payload.downcast_ref::<&str>() {

@@ -7,13 +7,16 @@ mod aws_org;
 mod aws_trail;
 mod cli;
 mod entra_pim;
+mod fuzz_corpus;
 mod gate;
 mod hardening;
 mod html;
 mod inventory;
 mod k8s;
+mod limits;
 #[cfg(feature = "live-aws")]
 mod live_aws;
 mod sample_org;
 mod scale;
 mod teleport;
+mod secrets;

@@ -54,7 +54,9 @@ use super::jit;
 use crate::connectors::error::{line_column_location, ConnectorError};
 use crate::connectors::ConnectorSettings;
 use crate::model::time::parse_timestamp;
-use crate::model::{ChangeEvent, ChangeKind, Diagnostic, Inventory, Provenance, Timestamp};
+use crate::model::{
+    ChangeEvent, ChangeKind, CoverageGap, Diagnostic, Inventory, Provenance, Timestamp,
+};
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 use std::cell::RefCell;
@@ -158,8 +160,28 @@ pub fn load(
     let mut inventory = Inventory::new();
     for (file, shown) in &files {
         let mut tally = Tally::default();
-        read_file(file, shown, source, &mut events, &mut tally)?;
         let at = Provenance::new(source, shown.as_str());
+        if let Err(e) = read_file(file, shown, source, &mut events, &mut tally) {
+            // One file of a directory that cannot be read to the end (truncated, corrupt,
+            // unreadable) leaves the rest of the trail worth auditing: the records before
+            // the failure are kept, and the audit says exactly what is missing.
+            if !path.is_dir() {
+                return Err(e);
+            }
+            let full = e.to_string();
+            let what = full
+                .strip_prefix(&format!("{shown}: "))
+                .unwrap_or(&full)
+                .to_string();
+            inventory.gaps.push(CoverageGap {
+                provenance: at,
+                message: format!(
+                    "{what}; its {} record(s) before that point were read, whatever follows is missing from this audit",
+                    tally.records
+                ),
+            });
+            continue;
+        }
         for (code, n) in &tally.failed {
             inventory.diagnostics.push(Diagnostic::info(
                 at.clone(),
@@ -228,7 +250,9 @@ fn walk(
         let meta = std::fs::symlink_metadata(&path).map_err(io)?;
         if meta.is_dir() {
             walk(&path, &rel, display, out)?;
-        } else if meta.is_file() || (meta.file_type().is_symlink() && path.is_file()) {
+        } else if meta.is_file() || (meta.file_type().is_symlink() && !path.is_dir()) {
+            // A link to a file is read; a dangling one fails to open and becomes a coverage
+            // gap. Links to directories are not followed (no loop can trap the walk).
             out.push((path, Path::new(display).join(&rel).display().to_string()));
         }
     }
