@@ -170,8 +170,53 @@ pub fn resolve_sources(
     if !refused.is_empty() {
         return Err(ScanError::Sources(refused));
     }
+    if scanning_directory {
+        resolved.sources = group_tenant_directories(resolved.sources);
+    }
     resolved.gaps.extend(snapshot_gaps(&resolved.sources)?);
     Ok(resolved)
+}
+
+/// A tenant's saved Graph responses only make sense together (assignment instances name the
+/// roles and principals the other listings define), so when a scanned directory holds
+/// nothing but Entra PIM responses it is read as one source, as residue.yaml would name it.
+fn group_tenant_directories(sources: Vec<ResolvedSource>) -> Vec<ResolvedSource> {
+    use std::collections::BTreeMap;
+    let parent = |s: &ResolvedSource| s.spec.path.parent().map(Path::to_path_buf);
+    let mut formats_by_dir: BTreeMap<PathBuf, Vec<SourceFormat>> = BTreeMap::new();
+    for s in &sources {
+        if let Some(dir) = parent(s) {
+            formats_by_dir.entry(dir).or_default().push(s.format);
+        }
+    }
+    let tenant_dir = |dir: &Path| {
+        formats_by_dir
+            .get(dir)
+            .is_some_and(|f| f.len() > 1 && f.iter().all(|&f| f == SourceFormat::EntraPim))
+    };
+    let mut out: Vec<ResolvedSource> = Vec::new();
+    for s in sources {
+        match parent(&s).filter(|dir| tenant_dir(dir)) {
+            Some(dir) => {
+                if out.iter().any(|o| o.spec.path == dir) {
+                    continue;
+                }
+                let display = Path::new(&s.spec.display)
+                    .parent()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default();
+                let mut spec = s.spec;
+                spec.path = dir;
+                spec.display = display;
+                out.push(ResolvedSource {
+                    spec,
+                    format: SourceFormat::EntraPim,
+                });
+            }
+            None => out.push(s),
+        }
+    }
+    out
 }
 
 /// Replaces each `live:` source by the files of its snapshot, as its manifest lists them

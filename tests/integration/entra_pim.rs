@@ -128,3 +128,27 @@ fn malformed_graph_responses_exit_2_naming_file_and_record() {
         assert!(err.contains(file) && err.contains(needle), "{file}: {err}");
     }
 }
+
+#[test]
+fn a_tenant_directory_scanned_without_configuration_is_one_source() {
+    // The tenant's files only make sense together: scanned by content, the directory must
+    // give the same findings as residue.yaml naming it as one `entra-pim` source.
+    let (configured, by_content) = (out_dir(), out_dir());
+    for (dir, out) in [
+        (fixture("entra-pim"), &configured),
+        (fixture("entra-pim/tenant"), &by_content),
+    ] {
+        let o = residue(&[
+            "scan",
+            dir.to_str().expect("utf-8"),
+            "--now",
+            NOW,
+            "--out",
+            out.path().to_str().expect("utf-8"),
+        ]);
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+    }
+    let findings = finding_keys(configured.path());
+    assert!(!findings.is_empty());
+    assert_eq!(finding_keys(by_content.path()), findings);
+}
