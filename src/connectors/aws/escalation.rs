@@ -40,7 +40,7 @@ use super::policy::{conditions, Clause, Effect};
 use super::policy::{Document, Pattern};
 use super::trust::Edge;
 use crate::model::{Escalation, Inventory, PrivilegeLevel, Role};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::OnceLock;
 
 /// `Allow * on *`: what a principal that can grant itself a policy grants itself.
@@ -168,7 +168,7 @@ fn methods(
     model: &Model<'_>,
     p: &Principal<'_>,
     admin_users: &BTreeSet<&str>,
-    edges: &[Edge],
+    untagged_trusts: &HashMap<(&str, &str), &Edge>,
     out: &mut Vec<Found>,
 ) {
     let l = model.layers(p);
@@ -364,10 +364,7 @@ fn methods(
     for role in model.roles.iter().filter(|r| {
         r.arn != p.arn && r.account == p.account && r.level.privilege != PrivilegeLevel::Admin
     }) {
-        let Some(edge) = edges
-            .iter()
-            .find(|e| e.role == role.arn && e.principal == p.arn && e.tag_gates.is_empty())
-        else {
+        let Some(&edge) = untagged_trusts.get(&(role.arn, p.arn)) else {
             continue;
         };
         if !could_be_admin(model, role) {
@@ -442,12 +439,20 @@ pub fn escalations(model: &Model<'_>, edges: &[Edge], inv: &mut Inventory) {
         .filter(|u| u.level.privilege == PrivilegeLevel::Admin)
         .map(|u| u.arn)
         .collect();
+    // The first trust edge without tag gates per (role, principal): looked up for every
+    // principal and role pair, so indexed once rather than searched each time.
+    let mut untagged_trusts: HashMap<(&str, &str), &Edge> = HashMap::new();
+    for e in edges.iter().filter(|e| e.tag_gates.is_empty()) {
+        untagged_trusts
+            .entry((e.role.as_str(), e.principal.as_str()))
+            .or_insert(e);
+    }
     let mut found = Vec::new();
     for p in model.users.iter().chain(&model.roles) {
         if p.level.privilege == PrivilegeLevel::Admin {
             continue;
         }
-        methods(model, p, &admin_users, edges, &mut found);
+        methods(model, p, &admin_users, &untagged_trusts, &mut found);
     }
     let mut synthetic: BTreeMap<String, String> = BTreeMap::new();
     for f in found {
