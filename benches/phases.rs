@@ -145,5 +145,45 @@ fn phases(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, phases);
+/// One AWS account's authorization details with `compare_principals` users and roles (the
+/// shape `scripts/compare-cloudsplaining.sh` runs): policy evaluation, trusts and
+/// escalation methods, the connector's whole cost.
+fn aws_authorization_details(c: &mut Criterion) {
+    let benchmarking = std::env::args().any(|a| a == "--bench");
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let params = Params {
+        identities: 1,
+        groups: 1,
+        roles: 1,
+        policies: if benchmarking { 200 } else { 20 },
+        assignments: 0,
+        secrets: 0,
+        grant_events: 0,
+        accounts: 1,
+        aws_principals: 0,
+        compare_principals: if benchmarking { 1_000 } else { 50 },
+        cloudtrail_events: 0,
+        k8s_service_accounts: 0,
+    };
+    generate(&params, 1, dir.path()).expect("generate");
+    let path = dir.path().join("aws/authorization-details.json");
+    let settings = residue::connectors::ConnectorSettings::default();
+    let mut g = c.benchmark_group("aws");
+    g.sample_size(10);
+    g.bench_function("authorization details: load one account", |b| {
+        b.iter(|| {
+            residue::connectors::load(
+                residue::connectors::SourceFormat::AwsAuthorizationDetails,
+                &path,
+                "authorization-details.json",
+                "bench",
+                &settings,
+            )
+            .expect("load")
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, phases, aws_authorization_details);
 criterion_main!(benches);
