@@ -447,13 +447,25 @@ pub fn escalations(model: &Model<'_>, edges: &[Edge], inv: &mut Inventory) {
             .entry((e.role.as_str(), e.principal.as_str()))
             .or_insert(e);
     }
-    let mut found = Vec::new();
-    for p in model.users.iter().chain(&model.roles) {
-        if p.level.privilege == PrivilegeLevel::Admin {
-            continue;
-        }
-        methods(model, p, &admin_users, &untagged_trusts, &mut found);
-    }
+    // Each principal's methods are independent: search them in parallel, keep their order.
+    use rayon::prelude::*;
+    let principals: Vec<&Principal<'_>> = model
+        .users
+        .iter()
+        .chain(&model.roles)
+        .filter(|p| p.level.privilege != PrivilegeLevel::Admin)
+        .collect();
+    let found: Vec<Found> = principals
+        .par_iter()
+        .map(|p| {
+            let mut found = Vec::new();
+            methods(model, p, &admin_users, &untagged_trusts, &mut found);
+            found
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .flatten()
+        .collect();
     let mut synthetic: BTreeMap<String, String> = BTreeMap::new();
     for f in found {
         if let Some(account) = f
