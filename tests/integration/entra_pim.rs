@@ -5,6 +5,7 @@ use crate::support::*;
 
 const NOW: &str = "2026-06-01T00:00:00Z";
 const GA: &str = "entra:role:global-administrator";
+const DEPLOY_BOT: &str = "entra:sp:5b100000-0000-4000-8000-0000000000b1";
 
 type Key = (String, String, Option<String>);
 
@@ -32,11 +33,24 @@ fn the_fixture_tenant_reports_standing_and_lingering_global_admins() {
     assert_eq!(
         finding_keys(out.path()),
         vec![
+            // The Global Administrator policy allows 24h activations (PT24H); the admin limit
+            // is 4h. No grant has used more than 4h yet.
+            ("GV007".to_string(), GA.to_string(), None),
+            // The User Administrator policy allows 8h; permissions-management's limit is 4h.
+            ("GV007".to_string(), ua.to_string(), None),
             // Alice's activation ended at 12:00 on 30 May; its instance is still listed.
             key("RV001", "alice@contoso.example", GA),
             // Bob's activation expired while his standing Assigned instance of the role stays.
             key("RV001", "bob@contoso.example", GA),
             key("RV002", "alice@contoso.example", GA),
+            // Alice added the `ci` secret to deploy-bot at 09:15 on 30 May, during her Global
+            // Administrator activation (08:00–12:00); the secret is still active. Reported once,
+            // by SC003 (not also GV005 through the lingering `Activated` instance).
+            key(
+                "SC003",
+                DEPLOY_BOT,
+                &format!("{DEPLOY_BOT}#password:c0ffee00-0000-4000-8000-000000000001")
+            ),
             key("SP001", "alice@contoso.example", GA),
             // Bob: standing Global Administrator since 2019.
             key("SP001", "bob@contoso.example", GA),

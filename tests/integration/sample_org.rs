@@ -10,9 +10,12 @@ use std::process::Output;
 const NOW: &str = "2026-11-20T09:00:00Z";
 const ORG: &str = "sample-data/acme";
 
-const ALL_RULES: [&str; 16] = [
-    "GV001", "GV002", "GV003", "GV004", "RV001", "RV002", "RV003", "RV004", "SC001", "SC002",
-    "SC003", "SC004", "SP001", "SP002", "SP003", "SP005",
+/// Every rule of the catalog (`rules/<family>/<ID>-<name>.yaml`); the test below checks
+/// that this list and the catalog agree, so a new rule must get a planted case here.
+const ALL_RULES: [&str; 21] = [
+    "GV001", "GV002", "GV003", "GV004", "GV005", "GV006", "GV007", "RV001", "RV002", "RV003",
+    "RV004", "SC001", "SC002", "SC003", "SC004", "SP001", "SP002", "SP003", "SP004", "SP005",
+    "SP006",
 ];
 
 /// The one finding `suppressions.yaml` accepts: reported, but in `suppressed`.
@@ -125,6 +128,24 @@ fn expected_list_is_sorted_unique_and_covers_every_rule() {
             "{rule} has no planted case in the README tables"
         );
     }
+    let mut catalog = Vec::new();
+    for family in ["gv", "rv", "sc", "sp"] {
+        for entry in fs::read_dir(root().join("rules").join(family)).expect("rules/<family>") {
+            let name = entry
+                .expect("entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned();
+            if let Some((id, _)) = name.split_once('-') {
+                catalog.push(id.to_string());
+            }
+        }
+    }
+    catalog.sort();
+    assert_eq!(
+        catalog, ALL_RULES,
+        "ALL_RULES must list every rule in rules/"
+    );
 }
 
 #[test]
@@ -233,7 +254,7 @@ fn acme_reports_exactly_the_expected_findings() {
                     "{k:?}: no path evidence"
                 );
             }
-            "RV001" | "RV002" | "GV001" | "GV002" | "GV003" => {
+            "RV001" | "RV002" | "GV001" | "GV002" | "GV003" | "GV005" | "GV006" | "SP006" => {
                 assert!(
                     evidence["grant"]["id"].is_string(),
                     "{k:?}: no grant evidence"

@@ -447,6 +447,49 @@ fn audit_actor(a: &Audit, d: &Directory) -> Option<String> {
     }
 }
 
+/// The credential a service principal credential entry added (or removed), as the secret
+/// id the connector gives it (`entra:sp:<object id>#password:<keyId>`, or `#certificate:`):
+/// the key named in `KeyDescription`'s new value and not in its old one (the reverse for a
+/// removal). `None` unless exactly one key changed, so the change then names the service
+/// principal as before.
+fn credential_target(a: &Audit, kind: ChangeKind) -> Option<String> {
+    let t = a
+        .targets
+        .iter()
+        .find(|t| t.kind.eq_ignore_ascii_case("ServicePrincipal"))?;
+    let oid = t.id.as_deref().filter(|i| !i.trim().is_empty())?;
+    let (_, new, old) = t
+        .modified
+        .iter()
+        .find(|(name, _, _)| name.eq_ignore_ascii_case("KeyDescription"))?;
+    let keys = |v: &Option<String>| -> Vec<(String, &'static str)> {
+        let Some(v) = v else { return Vec::new() };
+        v.split("KeyIdentifier=")
+            .skip(1)
+            .filter_map(|rest| {
+                let end = rest.find([',', ']', '"']).unwrap_or(rest.len());
+                let id = rest[..end].trim().to_lowercase();
+                let fields = &rest[end..rest.find(']').unwrap_or(rest.len())];
+                let password = fields
+                    .split(',')
+                    .any(|f| f.trim().eq_ignore_ascii_case("KeyType=Password"));
+                (!id.is_empty()).then_some((id, if password { "password" } else { "certificate" }))
+            })
+            .collect()
+    };
+    let (after, before) = if kind == ChangeKind::CredentialDeleted {
+        (keys(old), keys(new))
+    } else {
+        (keys(new), keys(old))
+    };
+    let mut changed = after.into_iter().filter(|k| !before.contains(k));
+    let (id, kind) = changed.next()?;
+    if changed.next().is_some() {
+        return None;
+    }
+    Some(format!("{}#{kind}:{id}", super::build::sp_id(oid)))
+}
+
 /// Whether the entry was written by PIM itself (`MS-PIM`, `Azure AD PIM`): the echo of a
 /// grant step, not a person's change.
 fn by_pim(a: &Audit) -> bool {
@@ -543,6 +586,12 @@ fn audit_events(a: &Audit, grant: &str, d: &mut Directory, inv: &mut Inventory) 
     let Some(target) = target.or_else(|| a.targets.first().and_then(|t| t.id.clone())) else {
         return false;
     };
+    let target = match kind {
+        ChangeKind::CredentialCreated | ChangeKind::CredentialDeleted => {
+            credential_target(a, kind).unwrap_or(target)
+        }
+        _ => target,
+    };
     let entitlement = role.or(
         if matches!(
             kind,
@@ -627,6 +676,65 @@ mod tests {
         );
         assert_eq!(change_kind("Add user"), Some(ChangeKind::IdentityCreated));
         assert_eq!(change_kind("Update user"), None);
+    }
+
+    fn credential_audit(activity: &str, new: &str, old: &str) -> Audit {
+        Audit {
+            id: "a".into(),
+            activity: activity.into(),
+            time: "2026-11-17T10:30:12Z".parse().unwrap(),
+            result: Some("success".into()),
+            correlation_id: None,
+            actor_user: None,
+            actor_app: None,
+            targets: vec![crate::connectors::entra_pim::read::AuditTarget {
+                id: Some("B1111111-0000-4000-8000-00000000B001".into()),
+                kind: "ServicePrincipal".into(),
+                name: Some("acme-billing-sync".into()),
+                upn: None,
+                modified: vec![("KeyDescription".into(), Some(new.into()), Some(old.into()))],
+            }],
+            details: Vec::new(),
+            provenance: Provenance::new("acme-entra", "directoryAudits.json"),
+        }
+    }
+
+    #[test]
+    fn a_credential_entry_names_the_key_it_added_or_removed() {
+        let d2 = "[KeyIdentifier=F0000000-0000-4000-8000-0000000000D2,KeyType=Password,KeyUsage=Verify,DisplayName=tmp]";
+        let d3 = "[KeyIdentifier=f0000000-0000-4000-8000-0000000000d3,KeyType=AsymmetricX509Cert,KeyUsage=Verify,DisplayName=CN=x]";
+        let add = credential_audit(
+            "Add service principal credentials",
+            &format!("[\"{d3}\",\"{d2}\"]"),
+            &format!("[\"{d3}\"]"),
+        );
+        assert_eq!(
+            credential_target(&add, ChangeKind::CredentialCreated).as_deref(),
+            Some("entra:sp:b1111111-0000-4000-8000-00000000b001#password:f0000000-0000-4000-8000-0000000000d2")
+        );
+        let remove = credential_audit(
+            "Remove service principal credentials",
+            "[]",
+            &format!("[\"{d3}\"]"),
+        );
+        assert_eq!(
+            credential_target(&remove, ChangeKind::CredentialDeleted).as_deref(),
+            Some("entra:sp:b1111111-0000-4000-8000-00000000b001#certificate:f0000000-0000-4000-8000-0000000000d3")
+        );
+        // Two keys at once, or none named: the service principal stays the target.
+        let two = credential_audit(
+            "Add service principal credentials",
+            &format!("[\"{d3}\",\"{d2}\"]"),
+            "[]",
+        );
+        assert_eq!(credential_target(&two, ChangeKind::CredentialCreated), None);
+        assert_eq!(
+            credential_target(
+                &credential_audit("Add service principal credentials", "[]", "[]"),
+                ChangeKind::CredentialCreated
+            ),
+            None
+        );
     }
 
     #[test]

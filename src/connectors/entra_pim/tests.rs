@@ -239,7 +239,11 @@ fn directory_audits_give_change_events_and_skip_pim_echoes() {
         .find(|c| c.kind == ChangeKind::CredentialCreated)
         .expect("credential change");
     assert_eq!(cred.actor, "alice@contoso.example");
-    assert_eq!(cred.target, "entra:sp:5b100000-0000-4000-8000-0000000000b1");
+    // The entry's `KeyDescription` names the key it added: the change names that secret.
+    assert_eq!(
+        cred.target,
+        "entra:sp:5b100000-0000-4000-8000-0000000000b1#password:c0ffee00-0000-4000-8000-000000000001"
+    );
     let assign = inv
         .change_events
         .iter()
@@ -251,6 +255,7 @@ fn directory_audits_give_change_events_and_skip_pim_echoes() {
     );
     let secret = &inv.secrets[0];
     assert_eq!(secret.id, "entra:sp:5b100000-0000-4000-8000-0000000000b1#password:c0ffee00-0000-4000-8000-000000000001");
+    assert_eq!(cred.target, secret.id);
     assert_eq!(
         secret.created,
         Some("2026-05-30T09:15:00Z".parse().unwrap())

@@ -100,18 +100,25 @@ fn elevations<'a>(
     let at = change.time;
     let mut found = Vec::new();
     // Credentials made during a JIT grant are SC003's (it reads the credential's own record
-    // and reports it once per secret); only other elevations are GV005's.
-    if change.kind != ChangeKind::CredentialCreated {
-        for (g, acted) in grants_acting_as(ctx, &change.actor) {
-            if let Some(close) = closed_window_around(g, at, skew, ctx.now) {
-                found.push(Elevation {
-                    holder: &g.principal,
-                    entitlement: &g.entitlement,
-                    close,
-                    acted,
-                    source: Source::Grant(g),
-                });
-            }
+    // and reports it once per secret); only other elevations are GV005's. A grant's
+    // activation may also be listed as a temporary assignment (PIM's `Activated` instance):
+    // a credential a closed grant covers is SC003's whatever else covers it.
+    let in_grant = grants_acting_as(ctx, &change.actor)
+        .into_iter()
+        .filter_map(|(g, acted)| Some((g, acted, closed_window_around(g, at, skew, ctx.now)?)));
+    if change.kind == ChangeKind::CredentialCreated {
+        if in_grant.count() > 0 {
+            return found;
+        }
+    } else {
+        for (g, acted, close) in in_grant {
+            found.push(Elevation {
+                holder: &g.principal,
+                entitlement: &g.entitlement,
+                close,
+                acted,
+                source: Source::Grant(g),
+            });
         }
     }
     for &(source, acted) in temporary.get(change.actor.as_str()).into_iter().flatten() {
@@ -497,6 +504,12 @@ mod tests {
             ChangeKind::CredentialCreated,
             "alice#key-1",
         );
+        assert!(f.run("GV005", NOW).is_empty());
+        assert_eq!(f.run("SC003", NOW).len(), 1);
+        // The activation is also listed as a temporary assignment (as Entra PIM lists an
+        // `Activated` instance): still one key, still SC003's alone.
+        f.assign("alice", "prod-admin", AssignmentKind::Temporary)
+            .window = window(Some("2026-05-31T08:00:00Z"), Some("2026-05-31T12:00:00Z"));
         assert!(f.run("GV005", NOW).is_empty());
         assert_eq!(f.run("SC003", NOW).len(), 1);
     }
