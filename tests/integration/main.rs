@@ -18,5 +18,5 @@ mod limits;
 mod live_aws;
 mod sample_org;
 mod scale;
-mod teleport;
 mod secrets;
+mod teleport;
