@@ -13,10 +13,12 @@ use crate::config::Config;
 use crate::connectors::aws::arn::Arn;
 use crate::connectors::aws::policy::matcher::{substitute, Pattern};
 use crate::connectors::aws::policy::Document;
+use crate::connectors::mapping::MappingSpec;
 use crate::connectors::{self, ConnectorSettings, SourceFormat};
 use crate::gate::{baseline, suppressions};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 
 /// A parser family a fuzz target drives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -37,6 +39,8 @@ pub enum Target {
     PolicyDocument,
     /// The IAM wildcard matcher: the first line is the pattern, the rest the text.
     IamMatcher,
+    /// A mapping spec (`connectors/*.yaml`), validated as residue.yaml's `mapping:` does.
+    MappingSpec,
 }
 
 impl Target {
@@ -51,6 +55,7 @@ impl Target {
             Target::Arn,
             Target::PolicyDocument,
             Target::IamMatcher,
+            Target::MappingSpec,
         ]);
         all
     }
@@ -66,6 +71,7 @@ impl Target {
             Target::Arn => "arn",
             Target::PolicyDocument => "policy-document",
             Target::IamMatcher => "iam-matcher",
+            Target::MappingSpec => "mapping-spec",
         }
     }
 
@@ -155,13 +161,83 @@ pub fn run(target: Target, bytes: &[u8], display: &str) -> Result<(), String> {
             }
             Ok(())
         }
+        Target::MappingSpec => {
+            let text = utf8(bytes, display)?;
+            connectors::mapping::parse_spec(text, display)
+                .map(drop)
+                .map_err(|errors| {
+                    // As residue.yaml's `mapping:` reports them: `file:line: message`.
+                    errors
+                        .iter()
+                        .map(|e| match e.line {
+                            Some(line) => format!("{}:{line}: {}", e.file, e.message),
+                            None => format!("{}: {}", e.file, e.message),
+                        })
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                })
+        }
     }
 }
 
+/// The mapping specs residue ships (`connectors/*.yaml`), by the name errors give them.
+const SHIPPED_SPECS: [(&str, &str); 2] = [
+    (
+        "connectors/okta-system-log-jsonl.yaml",
+        include_str!("../connectors/okta-system-log-jsonl.yaml"),
+    ),
+    (
+        "connectors/team-approvals-csv.yaml",
+        include_str!("../connectors/team-approvals-csv.yaml"),
+    ),
+];
+
+/// The shipped specs, parsed once: the `mapping` target reads its input through each.
+fn shipped_specs() -> &'static [Arc<MappingSpec>] {
+    static SPECS: OnceLock<Vec<Arc<MappingSpec>>> = OnceLock::new();
+    SPECS.get_or_init(|| {
+        SHIPPED_SPECS
+            .iter()
+            .map(|(file, text)| {
+                let spec = connectors::mapping::parse_spec(text, file)
+                    .unwrap_or_else(|e| panic!("{file}: {e:?}"));
+                Arc::new(spec)
+            })
+            .collect()
+    })
+}
+
 fn load_source(format: SourceFormat, path: &Path, display: &str) -> Result<(), String> {
-    let settings = ConnectorSettings::default();
+    if format == SourceFormat::Mapping {
+        // Data in the `mapping` format is read through a spec: every shipped one in turn
+        // (a CSV spec and a JSON Lines spec), each error kept.
+        let mut errors = Vec::new();
+        for spec in shipped_specs() {
+            let settings = ConnectorSettings {
+                mapping: Some(Arc::clone(spec)),
+                ..ConnectorSettings::default()
+            };
+            if let Err(e) = load_with(format, path, display, &settings) {
+                errors.push(e);
+            }
+        }
+        return if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors.join("\n"))
+        };
+    }
+    load_with(format, path, display, &ConnectorSettings::default())
+}
+
+fn load_with(
+    format: SourceFormat,
+    path: &Path,
+    display: &str,
+    settings: &ConnectorSettings,
+) -> Result<(), String> {
     let mut inventory =
-        connectors::load(format, path, display, "fuzz", &settings).map_err(|e| e.to_string())?;
+        connectors::load(format, path, display, "fuzz", settings).map_err(|e| e.to_string())?;
     inventory.finalize().map_err(|errors| {
         errors
             .iter()

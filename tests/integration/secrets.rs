@@ -4,15 +4,21 @@
 //! `responseElements` (a new access key's secret, a session's token and secret) and a
 //! `CreateLoginProfile` password, Terraform plan attributes (`secret`, an SMTP password, a
 //! `kubernetes_secret`'s data), and extension fields and `x-` columns of the generic
-//! inventory and grant logs. Every canary starts with `CANARY-`.
+//! inventory and grant logs; Entra ID service principals' `passwordCredentials`
+//! (`secretText`, `hint`) and `keyCredentials` (`key`) and a directory audit's
+//! `modifiedProperties` old and new values; Teleport `cert`, private key, join and session
+//! tokens and access-request annotations; TEAM comments and an unread token field; and an
+//! extra `password` column of a CSV read through a mapping spec. Every canary starts with
+//! `CANARY-`. The directory's residue.yaml lists every fixture (the mapping one needs its
+//! spec).
 //!
 //! Checked: a scan in every report format with the terminal summary on (residue has no
 //! louder mode: progress notes go to stderr and are checked too), the inventory and graph
 //! commands, and malformed variants of every fixture (cut inside or after a canary, a
 //! stray quote or bracket beside it) whose errors must not quote it.
 //!
-//! Adding a source format: one fixture in tests/fixtures/secrets/ and one line in
-//! [`FIXTURES`].
+//! Adding a source format: one fixture in tests/fixtures/secrets/, one line in
+//! [`FIXTURES`] and one in tests/fixtures/secrets/residue.yaml.
 
 use crate::support::*;
 use residue::connectors::SourceFormat;
@@ -29,6 +35,10 @@ const FIXTURES: &[(&str, SourceFormat)] = &[
     ("k8s.yaml", SourceFormat::Kubernetes),
     ("cloudtrail.json", SourceFormat::AwsCloudTrail),
     ("terraform.plan.json", SourceFormat::TerraformPlan),
+    ("entra-pim.json", SourceFormat::EntraPim),
+    ("teleport.jsonl", SourceFormat::TeleportAudit),
+    ("team.json", SourceFormat::AwsIdentityCenterTeam),
+    ("mapping-approvals.csv", SourceFormat::Mapping),
 ];
 
 fn base64(bytes: &[u8]) -> String {
@@ -202,15 +212,32 @@ fn errors_about_malformed_files_never_quote_a_canary() {
 
     // And through the binary, all of stdout and stderr, for one variant of each.
     let dir = tempfile::tempdir().unwrap();
-    for (file, _) in FIXTURES {
+    for (file, format) in FIXTURES {
         let text = fs::read_to_string(fixture(&format!("secrets/{file}"))).unwrap();
         let at = text.find("CANARY-").unwrap_or(text.len() / 2);
         let path = dir.path().join(file);
         fs::write(&path, format!("{}[{}", &text[..at], &text[at..])).unwrap();
+        // A `mapping` source is read through its spec, named in a residue.yaml.
+        let config = tempfile::tempdir().unwrap();
+        let target = if *format == SourceFormat::Mapping {
+            let spec = root().join("connectors/team-approvals-csv.yaml");
+            fs::write(
+                config.path().join("residue.yaml"),
+                format!(
+                    "sources:\n  - {{path: {}, format: mapping, mapping: {}}}\n",
+                    path.display(),
+                    spec.display()
+                ),
+            )
+            .unwrap();
+            config.path().to_path_buf()
+        } else {
+            path.clone()
+        };
         let out = out_dir();
         let o = residue(&[
             "scan",
-            path.to_str().unwrap(),
+            target.to_str().unwrap(),
             "--now",
             NOW,
             "--out",

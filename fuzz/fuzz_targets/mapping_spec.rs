@@ -1,0 +1,3 @@
+#![no_main]
+use residue::fuzzing::fuzz;
+libfuzzer_sys::fuzz_target!(|data: &[u8]| fuzz("mapping-spec", data));
