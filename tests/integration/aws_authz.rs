@@ -27,17 +27,7 @@ fn scan(path: &str) -> (BTreeSet<(String, String)>, serde_json::Value) {
     );
     let text = std::fs::read_to_string(out.path().join("report.json")).expect("report.json");
     let report: serde_json::Value = serde_json::from_str(&text).expect("JSON report");
-    let findings = report["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .map(|f| {
-            (
-                f["rule_id"].as_str().unwrap_or_default().to_string(),
-                f["subject"].as_str().unwrap_or_default().to_string(),
-            )
-        })
-        .collect();
+    let findings = rule_subject_pairs(&report).into_iter().collect();
     (findings, report)
 }
 

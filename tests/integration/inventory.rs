@@ -3,41 +3,14 @@
 //! HTML page shows, usage errors, and the graph export formats.
 
 use crate::support::*;
-use std::fs;
-use std::path::Path;
-use std::process::Output;
 
-const NOW: &str = "2026-11-20T09:00:00Z";
-const ORG: &str = "sample-data/acme";
-
-fn inventory(out: &Path, extra: &[&str], threads: &str) -> Output {
-    let mut args = vec![
-        "inventory",
-        ORG,
-        "--now",
-        NOW,
-        "--out",
-        out.to_str().expect("utf-8 temp path"),
-    ];
-    args.extend_from_slice(extra);
-    assert_cmd::Command::cargo_bin("residue")
-        .expect("the residue binary is built")
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        .env("RAYON_NUM_THREADS", threads)
-        .args(&args)
-        .output()
-        .expect("residue runs")
-}
-
-fn read(dir: &Path, name: &str) -> String {
-    fs::read_to_string(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
-}
+const NOW: &str = ACME_NOW;
+const ORG: &str = ACME;
 
 #[test]
 fn acme_inventory_csv_and_json_snapshots() {
     let out = out_dir();
-    let o = inventory(out.path(), &[], "4");
+    let o = run_on_acme("inventory", out.path(), &[], "4");
     assert_eq!(code(&o), 0, "stderr:\n{}", stderr(&o));
     assert!(stdout(&o).contains("privileges held by"), "{}", stdout(&o));
     insta::assert_snapshot!("acme_inventory_csv", read(out.path(), "inventory.csv"));
@@ -48,8 +21,8 @@ fn acme_inventory_csv_and_json_snapshots() {
 fn inventory_is_byte_identical_across_thread_counts() {
     let one = out_dir();
     let many = out_dir();
-    assert_eq!(code(&inventory(one.path(), &[], "1")), 0);
-    assert_eq!(code(&inventory(many.path(), &[], "8")), 0);
+    assert_eq!(code(&run_on_acme("inventory", one.path(), &[], "1")), 0);
+    assert_eq!(code(&run_on_acme("inventory", many.path(), &[], "8")), 0);
     for name in ["inventory.csv", "inventory.json", "inventory.html"] {
         assert_eq!(
             read(one.path(), name),
@@ -62,7 +35,7 @@ fn inventory_is_byte_identical_across_thread_counts() {
 #[test]
 fn every_recommendation_appears_and_the_page_counts_them() {
     let out = out_dir();
-    assert_eq!(code(&inventory(out.path(), &[], "4")), 0);
+    assert_eq!(code(&run_on_acme("inventory", out.path(), &[], "4")), 0);
     let json: serde_json::Value =
         serde_json::from_str(&read(out.path(), "inventory.json")).expect("inventory.json is JSON");
     let counts = &json["summary"]["by_recommendation"];
@@ -113,7 +86,8 @@ fn every_recommendation_appears_and_the_page_counts_them() {
 #[test]
 fn thresholds_change_the_recommendations() {
     let out = out_dir();
-    let o = inventory(
+    let o = run_on_acme(
+        "inventory",
         out.path(),
         &["--unused-days", "30", "--format", "json"],
         "2",
@@ -135,21 +109,21 @@ fn thresholds_change_the_recommendations() {
 #[test]
 fn bad_arguments_exit_2_naming_the_flag() {
     let out = out_dir();
-    let o = inventory(out.path(), &["--daily-days", "120"], "1");
+    let o = run_on_acme("inventory", out.path(), &["--daily-days", "120"], "1");
     assert_eq!(code(&o), 2);
     assert!(
         stderr(&o).contains("--daily-days (120) must be smaller than --unused-days (90)"),
         "{}",
         stderr(&o)
     );
-    let o = inventory(out.path(), &["--unused-days", "0"], "1");
+    let o = run_on_acme("inventory", out.path(), &["--unused-days", "0"], "1");
     assert_eq!(code(&o), 2);
     assert!(
         stderr(&o).contains("not a positive whole number of days"),
         "{}",
         stderr(&o)
     );
-    let o = inventory(out.path(), &["--format", "xlsx"], "1");
+    let o = run_on_acme("inventory", out.path(), &["--format", "xlsx"], "1");
     assert_eq!(code(&o), 2);
     assert!(
         stderr(&o).contains("`xlsx` is not an inventory format"),

@@ -5,10 +5,9 @@ use crate::support::*;
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::Path;
-use std::process::Output;
 
-const NOW: &str = "2026-11-20T09:00:00Z";
-const ORG: &str = "sample-data/acme";
+const NOW: &str = ACME_NOW;
+const ORG: &str = ACME;
 
 /// Every rule of the catalog (`rules/<family>/<ID>-<name>.yaml`); the test below checks
 /// that this list and the catalog agree, so a new rule must get a planted case here.
@@ -57,30 +56,6 @@ fn expected_markers(readme: &str) -> Vec<String> {
                 .then(|| name.to_string())
         })
         .collect()
-}
-
-fn scan(out: &Path, extra: &[&str], threads: &str) -> Output {
-    let mut args = vec![
-        "scan",
-        ORG,
-        "--now",
-        NOW,
-        "--out",
-        out.to_str().expect("utf-8 temp path"),
-    ];
-    args.extend_from_slice(extra);
-    assert_cmd::Command::cargo_bin("residue")
-        .expect("the residue binary is built")
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        .env("RAYON_NUM_THREADS", threads)
-        .args(&args)
-        .output()
-        .expect("residue runs")
-}
-
-fn read(dir: &Path, name: &str) -> String {
-    fs::read_to_string(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
 fn report(dir: &Path) -> serde_json::Value {
@@ -151,7 +126,7 @@ fn expected_list_is_sorted_unique_and_covers_every_rule() {
 #[test]
 fn acme_reports_exactly_the_expected_findings() {
     let out = out_dir();
-    let o = scan(out.path(), &[], "4");
+    let o = run_on_acme("scan", out.path(), &[], "4");
     assert_eq!(
         code(&o),
         0,
@@ -277,7 +252,7 @@ fn acme_reports_exactly_the_expected_findings() {
 #[test]
 fn acme_fails_the_gate_at_high() {
     let out = out_dir();
-    let o = scan(out.path(), &["--fail-on", "high"], "4");
+    let o = run_on_acme("scan", out.path(), &["--fail-on", "high"], "4");
     assert_eq!(
         code(&o),
         1,
@@ -290,7 +265,7 @@ fn acme_fails_the_gate_at_high() {
         .as_u64()
         .is_some_and(|n| n > 0));
     // Nothing is critical, so the gate at critical passes.
-    let o = scan(out.path(), &["--fail-on", "critical"], "4");
+    let o = run_on_acme("scan", out.path(), &["--fail-on", "critical"], "4");
     assert_eq!(
         code(&o),
         0,
@@ -306,7 +281,7 @@ fn acme_reports_are_byte_identical_across_runs_and_thread_counts() {
         .iter()
         .map(|threads| {
             let out = out_dir();
-            let o = scan(out.path(), &[], threads);
+            let o = run_on_acme("scan", out.path(), &[], threads);
             assert_eq!(code(&o), 0, "{}", stderr(&o));
             (
                 read(out.path(), "report.json"),

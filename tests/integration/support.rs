@@ -65,3 +65,49 @@ pub fn finding_keys(out: &Path) -> Vec<(String, String, Option<String>)> {
     keys.sort();
     keys
 }
+
+/// The sample organisation every README command points at, and its pinned audit time.
+pub const ACME: &str = "sample-data/acme";
+pub const ACME_NOW: &str = "2026-11-20T09:00:00Z";
+
+/// Runs `residue COMMAND sample-data/acme --now … --out OUT EXTRA…` from the repository
+/// root with `threads` rayon threads.
+pub fn run_on_acme(command: &str, out: &Path, extra: &[&str], threads: &str) -> Output {
+    let mut args = vec![
+        command,
+        ACME,
+        "--now",
+        ACME_NOW,
+        "--out",
+        out.to_str().expect("utf-8 temp path"),
+    ];
+    args.extend_from_slice(extra);
+    assert_cmd::Command::cargo_bin("residue")
+        .expect("the residue binary is built")
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .env("RAYON_NUM_THREADS", threads)
+        .args(&args)
+        .output()
+        .expect("residue runs")
+}
+
+/// A report or inventory file the run wrote.
+pub fn read(dir: &Path, name: &str) -> String {
+    std::fs::read_to_string(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+/// (rule id, subject) of every finding of a JSON report, in report order.
+pub fn rule_subject_pairs(report: &serde_json::Value) -> Vec<(String, String)> {
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["rule_id"].as_str().unwrap_or_default().to_string(),
+                f["subject"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
