@@ -11,6 +11,7 @@ use super::ConnectorError;
 use crate::model::time::{parse_optional_timestamp, TIMESTAMP_SHAPES};
 use crate::model::{Provenance, Timestamp};
 use serde_json::{Map, Value};
+use std::io::BufRead;
 
 /// One JSON object of an export, with where it was read.
 #[derive(Debug, Clone)]
@@ -131,51 +132,144 @@ fn read_lines(text: &str, file: &str, source: &str) -> Result<Vec<JsonRecord>, C
     let mut out = Vec::new();
     let mut record_no = 0u64;
     for (index, line) in text.split('\n').enumerate() {
-        let line_no = index as u64 + 1;
-        if is_blank(line) {
-            continue;
+        if let Some(record) = line_record(line, index as u64 + 1, &mut record_no, file, source)? {
+            out.push(record);
         }
-        record_no += 1;
-        let value: Value = serde_json::from_str(line).map_err(|err| {
-            let mut message = format!(
-                "record {record_no}: {}",
-                strip_parser_location(&err.to_string())
-            );
-            if err.is_eof() {
-                message.push_str(
-                    "; each line must hold one whole JSON object (the line is cut short, or a pretty-printed object spans lines)",
-                );
-            }
-            ConnectorError::invalid(
-                file,
-                line_column_location(line_no, err.column() as u64),
-                message,
-            )
-        })?;
-        let location = format!("line {line_no}");
-        let Value::Object(object) = value else {
-            return Err(ConnectorError::invalid(
-                file,
-                location,
-                format!(
-                    "record {record_no}: found {}; expected one JSON object per line",
-                    describe(&value)
-                ),
-            ));
-        };
-        let mut provenance =
-            Provenance::new(source, file).with_record(format!("record {record_no}"));
-        if let Ok(line) = u32::try_from(line_no) {
-            provenance = provenance.at_line(line);
-        }
-        out.push(JsonRecord {
-            object,
-            location,
-            provenance,
-            file: file.to_string(),
-        });
     }
     Ok(out)
+}
+
+/// One line of JSON Lines as a record; `None` for a blank line. `record_no` counts records.
+fn line_record(
+    line: &str,
+    line_no: u64,
+    record_no: &mut u64,
+    file: &str,
+    source: &str,
+) -> Result<Option<JsonRecord>, ConnectorError> {
+    if is_blank(line) {
+        return Ok(None);
+    }
+    *record_no += 1;
+    let record_no = *record_no;
+    let value: Value = serde_json::from_str(line).map_err(|err| {
+        let mut message = format!(
+            "record {record_no}: {}",
+            strip_parser_location(&err.to_string())
+        );
+        if err.is_eof() {
+            message.push_str(
+                "; each line must hold one whole JSON object (the line is cut short, or a pretty-printed object spans lines)",
+            );
+        }
+        ConnectorError::invalid(
+            file,
+            line_column_location(line_no, err.column() as u64),
+            message,
+        )
+    })?;
+    let location = format!("line {line_no}");
+    let Value::Object(object) = value else {
+        return Err(ConnectorError::invalid(
+            file,
+            location,
+            format!(
+                "record {record_no}: found {}; expected one JSON object per line",
+                describe(&value)
+            ),
+        ));
+    };
+    let mut provenance = Provenance::new(source, file).with_record(format!("record {record_no}"));
+    if let Ok(line) = u32::try_from(line_no) {
+        provenance = provenance.at_line(line);
+    }
+    Ok(Some(JsonRecord {
+        object,
+        location,
+        provenance,
+        file: file.to_string(),
+    }))
+}
+
+/// Like [`read_json_records`], but hands each record to `each` as it is read. JSON Lines —
+/// the shape audit logs are written in, and the one that grows without bound — is streamed
+/// line by line, so a log of any size needs memory for one record at a time; a JSON array
+/// or a wrapped array is read whole, as JSON requires.
+pub(crate) fn for_each_json_record(
+    mut reader: impl BufRead,
+    file: &str,
+    source: &str,
+    wrapper_keys: &[&str],
+    expected: &str,
+    mut each: impl FnMut(JsonRecord) -> Result<(), ConnectorError>,
+) -> Result<(), ConnectorError> {
+    let io = |e: std::io::Error| ConnectorError::io(file, &e);
+    // Lines up to and including the first one that is not blank decide the shape.
+    let mut head: Vec<u8> = Vec::new();
+    let mut first_line = Vec::new();
+    loop {
+        first_line.clear();
+        if reader.read_until(b'\n', &mut first_line).map_err(io)? == 0 {
+            break;
+        }
+        head.extend_from_slice(&first_line);
+        let text = String::from_utf8_lossy(&first_line);
+        if !is_blank(strip_bom(&text)) {
+            break;
+        }
+    }
+    let first = String::from_utf8_lossy(&first_line);
+    let first = strip_bom(first.trim_start());
+    let streamable = first.starts_with('{')
+        && matches!(
+            serde_json::from_str::<Value>(first),
+            Ok(Value::Object(ref object))
+                if !wrapper_keys.iter().any(|k| object.get(*k).is_some_and(Value::is_array))
+        );
+    if !streamable {
+        // An array, a wrapped array, an object spread over lines, or something malformed:
+        // read it whole and let the whole-file reader decide (and name the error).
+        reader.read_to_end(&mut head).map_err(io)?;
+        for record in read_json_records(&head, file, source, wrapper_keys, expected)? {
+            each(record)?;
+        }
+        return Ok(());
+    }
+    let mut record_no = 0u64;
+    let mut line_no = 0u64;
+    let mut handle = |raw: &[u8], line_no: u64| -> Result<(), ConnectorError> {
+        let raw = raw.strip_suffix(b"\n").unwrap_or(raw);
+        let text = match std::str::from_utf8(raw) {
+            Ok(text) => text,
+            Err(err) => {
+                let column = err.valid_up_to() as u64 + 1;
+                let byte = raw.get(err.valid_up_to()).copied().unwrap_or(0);
+                return Err(super::generic::not_utf8_at(line_no, column, byte, file));
+            }
+        };
+        let text = if line_no == 1 { strip_bom(text) } else { text };
+        match line_record(text, line_no, &mut record_no, file, source)? {
+            Some(record) => each(record),
+            None => Ok(()),
+        }
+    };
+    for raw in head.split_inclusive(|&b| b == b'\n') {
+        line_no += 1;
+        handle(raw, line_no)?;
+    }
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        if reader.read_until(b'\n', &mut line).map_err(io)? == 0 {
+            break;
+        }
+        line_no += 1;
+        handle(&line, line_no)?;
+    }
+    if record_no == 0 {
+        return Err(ConnectorError::empty(file, expected));
+    }
+    Ok(())
 }
 
 /// What a JSON value is, for "found …" in errors (never the value itself).
@@ -319,6 +413,61 @@ mod tests {
         let wrapped = read("{\"events\": [\n {\"a\": 1}\n], \"startKey\": \"\"}").unwrap();
         assert_eq!(wrapped[0].location, "record 1 (/events/0, line 2)");
         assert_eq!(wrapped[0].provenance.record.as_deref(), Some("/events/0"));
+    }
+
+    fn stream(text: &[u8]) -> Result<Vec<(String, Option<u32>, String)>, ConnectorError> {
+        let mut out = Vec::new();
+        for_each_json_record(text, "x.json", "src", &["events"], "events", |r| {
+            out.push((
+                r.location,
+                r.provenance.line,
+                r.provenance.record.unwrap_or_default(),
+            ));
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    fn whole(text: &[u8]) -> Result<Vec<(String, Option<u32>, String)>, ConnectorError> {
+        Ok(
+            read_json_records(text, "x.json", "src", &["events"], "events")?
+                .into_iter()
+                .map(|r| {
+                    (
+                        r.location,
+                        r.provenance.line,
+                        r.provenance.record.unwrap_or_default(),
+                    )
+                })
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn streaming_reads_every_shape_exactly_as_the_whole_file_reader() {
+        for text in [
+            &b"\xEF\xBB\xBF\n\n{\"a\": 1}\r\n\n{\"a\": 2}"[..],
+            b"{\"a\": 1}\n{\"a\": 2}\n",
+            b"[\n  {\"a\": 1},\n  {\"a\": 2}\n]",
+            b"{\"events\": [{\"a\": 1}, {\"a\": 2}]}\n",
+            b"{\n \"events\": [\n {\"a\": 1}\n]}",
+        ] {
+            assert_eq!(stream(text).unwrap(), whole(text).unwrap(), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn streaming_errors_name_the_same_place_as_the_whole_file_reader() {
+        for text in [
+            &b"{\"a\": 1}\n\n{\"a\": 2}\n{\"a\": \n"[..],
+            b"{\"a\": 1}\n[1, 2]\n",
+            b"{\"a\": 1}\n{\"a\": \"\xFF\"}\n",
+            b"  \n\n",
+            b"{\"a\": \n",
+        ] {
+            let (s, w) = (stream(text).unwrap_err(), whole(text).unwrap_err());
+            assert_eq!(s.to_string(), w.to_string(), "{text:?}");
+        }
     }
 
     #[test]

@@ -291,8 +291,8 @@ pub fn load(
             entra_pim::portal_csv::parse(&bytes, display, source_name)
         }
         SourceFormat::TeleportAudit => {
-            let bytes = std::fs::read(path).map_err(|err| ConnectorError::io(display, &err))?;
-            teleport::parse(&bytes, source_name, display)
+            let file = File::open(path).map_err(|err| ConnectorError::io(display, &err))?;
+            teleport::read(BufReader::new(file), source_name, display)
         }
         SourceFormat::AwsIdentityCenterTeam => {
             let bytes = std::fs::read(path).map_err(|err| ConnectorError::io(display, &err))?;

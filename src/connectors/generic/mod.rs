@@ -45,5 +45,5 @@ pub(crate) use grant_csv::{read_grant_csv, CSV_EXPECTED};
 pub(crate) use grant_jsonl::{read_grant_jsonl, JSONL_EXPECTED};
 pub(crate) use inventory::INVENTORY_EXPECTED;
 pub(crate) use locate::scan_json;
-pub(crate) use text::{decode_utf8, not_utf8};
+pub(crate) use text::{decode_utf8, not_utf8, not_utf8_at};
 pub(crate) use text::{is_blank, strip_bom, strip_parser_location};

@@ -38,7 +38,7 @@
 //! inventory; a role the inventory does not define is judged by the rules' unknown-tier
 //! parameters.
 
-use super::json_records::{read_json_records, JsonRecord};
+use super::json_records::{for_each_json_record, JsonRecord};
 use super::ConnectorError;
 use crate::model::{Diagnostic, GrantEvent, GrantEventKind, Inventory, Provenance, Timestamp};
 use std::collections::BTreeMap;
@@ -164,13 +164,18 @@ struct Read {
 }
 
 /// Reads a Teleport audit export into grant events (plus one diagnostic counting the
-/// events of types residue does not use).
-pub(crate) fn parse(bytes: &[u8], source: &str, file: &str) -> Result<Inventory, ConnectorError> {
-    let records = read_json_records(bytes, file, source, &WRAPPER_KEYS, EXPECTED)?;
-    let mut read = Vec::with_capacity(records.len());
-    for record in &records {
-        read.push(read_event(record)?);
-    }
+/// events of types residue does not use). JSON Lines, what the file backend writes and what
+/// grows to gigabytes, is streamed: each event is reduced to what residue keeps as it is read.
+pub(crate) fn read(
+    reader: impl std::io::BufRead,
+    source: &str,
+    file: &str,
+) -> Result<Inventory, ConnectorError> {
+    let mut read = Vec::new();
+    for_each_json_record(reader, file, source, &WRAPPER_KEYS, EXPECTED, |record| {
+        read.push(read_event(&record)?);
+        Ok(())
+    })?;
     Ok(to_inventory(read, source, file))
 }
 

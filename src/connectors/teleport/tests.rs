@@ -10,7 +10,7 @@ fn fixture(name: &str) -> Vec<u8> {
 }
 
 fn load(name: &str) -> Result<Inventory, ConnectorError> {
-    parse(&fixture(name), "teleport", name)
+    read(fixture(name).as_slice(), "teleport", name)
 }
 
 fn ts(s: &str) -> Timestamp {
@@ -102,8 +102,8 @@ fn line_order_does_not_change_the_events() {
     let mut lines: Vec<&str> = text.lines().collect();
     lines.reverse();
     let reversed = lines.join("\n");
-    let a = parse(text.as_bytes(), "t", "f").unwrap();
-    let b = parse(reversed.as_bytes(), "t", "f").unwrap();
+    let a = read(text.as_bytes(), "t", "f").unwrap();
+    let b = read(reversed.as_bytes(), "t", "f").unwrap();
     let facts = |inv: &Inventory| {
         let mut v: Vec<_> = inv
             .grant_events
@@ -208,6 +208,6 @@ fn arbitrary_lines_never_panic() {
         "{\"event\":\"x\",\"time\":true}",
         "\u{feff}{\"event\":\"cert.create\",\"time\":\"2026-01-01\",\"identity\":7}",
     ] {
-        let _ = parse(text.as_bytes(), "t", "f");
+        let _ = read(text.as_bytes(), "t", "f");
     }
 }
