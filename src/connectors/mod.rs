@@ -306,8 +306,8 @@ pub fn load(
                     "the format `mapping` needs a mapping spec; name it in residue.yaml: {path: ..., format: mapping, mapping: connectors/SPEC.yaml}",
                 ));
             };
-            let bytes = std::fs::read(path).map_err(|err| ConnectorError::io(display, &err))?;
-            mapping::parse(&bytes, spec, source_name, display)
+            let file = File::open(path).map_err(|err| ConnectorError::io(display, &err))?;
+            mapping::parse(BufReader::new(file), spec, source_name, display)
         }
     }
 }

@@ -30,7 +30,7 @@ mod tests;
 pub use spec::{load_spec, parse_spec, MappingSpec, SpecError};
 
 use super::error::{line_location, shorten};
-use super::json_records::{read_json_records, JsonRecord};
+use super::json_records::{for_each_json_record, JsonRecord};
 use super::ConnectorError;
 use crate::model::{Diagnostic, GrantEvent, Inventory, Provenance, Timestamp};
 use spec::{FieldRef, Input, Part, TimeField};
@@ -94,9 +94,9 @@ impl Record for JsonRecord {
     }
 }
 
-/// Reads `bytes` as `spec` describes.
+/// Reads a grant log as `spec` describes. JSON Lines logs are streamed record by record.
 pub(crate) fn parse(
-    bytes: &[u8],
+    mut reader: impl std::io::BufRead,
     spec: &MappingSpec,
     source: &str,
     file: &str,
@@ -105,11 +105,17 @@ pub(crate) fn parse(
     let mut skipped: BTreeMap<String, usize> = BTreeMap::new();
     match spec.input {
         Input::Jsonl => {
-            for record in read_json_records(bytes, file, source, &[], EXPECTED)? {
-                map_record(&record, spec, &mut inventory.grant_events, &mut skipped)?;
-            }
+            for_each_json_record(reader, file, source, &[], EXPECTED, |record| {
+                map_record(&record, spec, &mut inventory.grant_events, &mut skipped)
+            })?;
         }
-        Input::Csv => read_csv(bytes, spec, source, file, &mut inventory, &mut skipped)?,
+        Input::Csv => {
+            let mut bytes = Vec::new();
+            reader
+                .read_to_end(&mut bytes)
+                .map_err(|e| ConnectorError::io(file, &e))?;
+            read_csv(&bytes, spec, source, file, &mut inventory, &mut skipped)?
+        }
     }
     if !skipped.is_empty() {
         let words: Vec<String> = skipped

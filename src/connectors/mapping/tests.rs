@@ -12,7 +12,7 @@ fn spec(name: &str) -> MappingSpec {
 
 fn data(name: &str, spec: &MappingSpec) -> Result<Inventory, ConnectorError> {
     let bytes = std::fs::read(repo(&format!("tests/fixtures/mapping/{name}"))).unwrap();
-    parse(&bytes, spec, "mapped", name)
+    parse(bytes.as_slice(), spec, "mapped", name)
 }
 
 fn ts(s: &str) -> Timestamp {
