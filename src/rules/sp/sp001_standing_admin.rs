@@ -9,14 +9,14 @@ pub struct StandingAdmin;
 
 impl Rule for StandingAdmin {
     fn evaluate(&self, ctx: &RuleContext<'_>, out: &mut Vec<Finding>) {
-        for identity in &ctx.inventory.identities {
+        ctx.for_each_identity(out, |identity, out| {
             // Groups never act and disabled identities cannot sign in; break-glass accounts
             // hold standing admin by design (GV003 watches how they are used).
             if identity.kind == IdentityKind::Group
                 || identity.disabled
                 || ctx.policy.break_glass.contains(&identity.id)
             {
-                continue;
+                return;
             }
             let who = ctx.inventory.display_name(&identity.id);
             for reached in ctx
@@ -55,7 +55,7 @@ impl Rule for StandingAdmin {
                 }
                 out.push(finding.build());
             }
-        }
+        });
     }
 }
 

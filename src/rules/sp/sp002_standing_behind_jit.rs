@@ -11,7 +11,7 @@ pub struct StandingBehindJit;
 impl Rule for StandingBehindJit {
     fn evaluate(&self, ctx: &RuleContext<'_>, out: &mut Vec<Finding>) {
         let min_privilege = privilege_param(ctx, "min_privilege");
-        for identity in &ctx.inventory.identities {
+        ctx.for_each_identity(out, |identity, out| {
             let standing = ctx.standing_reach(&identity.id);
             let who = ctx.inventory.display_name(&identity.id);
             for eligible in ctx
@@ -58,7 +58,7 @@ impl Rule for StandingBehindJit {
                 }
                 out.push(finding.build());
             }
-        }
+        });
     }
 }
 

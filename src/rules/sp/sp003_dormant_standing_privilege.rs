@@ -14,13 +14,13 @@ impl Rule for DormantStandingPrivilege {
     fn evaluate(&self, ctx: &RuleContext<'_>, out: &mut Vec<Finding>) {
         let unused_days = i64::try_from(ctx.params.integer("unused_days")).unwrap_or(i64::MAX);
         let min_privilege = privilege_param(ctx, "min_privilege");
-        for identity in &ctx.inventory.identities {
+        ctx.for_each_identity(out, |identity, out| {
             // Break-glass accounts are dormant by design; GV003 watches their use.
             if identity.kind == IdentityKind::Group
                 || identity.disabled
                 || ctx.policy.break_glass.contains(&identity.id)
             {
-                continue;
+                return;
             }
             for reached in ctx
                 .standing_reach(&identity.id)
@@ -32,7 +32,7 @@ impl Rule for DormantStandingPrivilege {
                     out.push(finding);
                 }
             }
-        }
+        });
     }
 }
 

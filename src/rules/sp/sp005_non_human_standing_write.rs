@@ -11,9 +11,9 @@ pub struct NonHumanStandingWrite;
 impl Rule for NonHumanStandingWrite {
     fn evaluate(&self, ctx: &RuleContext<'_>, out: &mut Vec<Finding>) {
         let min_privilege = privilege_param(ctx, "min_privilege");
-        for identity in &ctx.inventory.identities {
+        ctx.for_each_identity(out, |identity, out| {
             if identity.disabled || !identity.kind.is_non_human() {
-                continue;
+                return;
             }
             let qualifying: Vec<&Reached> = ctx
                 .standing_reach(&identity.id)
@@ -28,7 +28,7 @@ impl Rule for NonHumanStandingWrite {
                     best
                 }
             }) else {
-                continue;
+                return;
             };
             let who = ctx.inventory.display_name(&identity.id);
             let others = qualifying.len() - 1;
@@ -56,7 +56,7 @@ impl Rule for NonHumanStandingWrite {
                     .fact("qualifying_roles", qualifying.len())
                     .build(),
             );
-        }
+        });
     }
 }
 
