@@ -42,7 +42,7 @@ pub struct Subject<'a> {
     pub grants: &'a [Grant],
     pub policy: &'a AuditPolicy,
     pub now: Timestamp,
-    reach: ReachIndex,
+    reach: ReachIndex<'a>,
     lookups: Lookups<'a>,
 }
 
@@ -123,11 +123,22 @@ fn positions<'m, K: std::hash::Hash + Eq>(map: &'m HashMap<K, Vec<u32>>, key: &K
 }
 
 /// Standing and eligible reach of every acting identity, computed once in parallel.
-#[derive(Default)]
-struct ReachIndex {
-    standing: HashMap<String, Vec<Reached>>,
-    escalation: HashMap<String, Vec<Reached>>,
-    eligible: HashMap<String, Vec<Reached>>,
+struct ReachIndex<'a> {
+    /// Position in `reach` of each identity's entry.
+    by_identity: HashMap<&'a str, usize>,
+    reach: Vec<IdentityReach>,
+}
+
+struct IdentityReach {
+    standing: Vec<Reached>,
+    escalation: Vec<Reached>,
+    eligible: Vec<Reached>,
+}
+
+impl ReachIndex<'_> {
+    fn get(&self, identity: &str) -> Option<&IdentityReach> {
+        self.by_identity.get(identity).map(|&i| &self.reach[i])
+    }
 }
 
 impl<'a> Subject<'a> {
@@ -139,32 +150,43 @@ impl<'a> Subject<'a> {
         now: Timestamp,
     ) -> Self {
         let (computed, lookups) = rayon::join(
-            || -> Vec<(String, Vec<Reached>, Vec<Reached>)> {
+            || -> Vec<(&'a str, IdentityReach)> {
                 inventory
                     .identities
                     .par_iter()
                     .filter(|i| i.kind != IdentityKind::Group)
                     .filter_map(|i| {
                         let n = graph.identity(&i.id)?;
+                        // Roles reachable only by an escalation method are not held yet:
+                        // they are SP004's business, not that of rules about standing
+                        // privilege.
+                        let (escalation, standing) = graph
+                            .reach(n, now, ReachMode::Standing)
+                            .into_iter()
+                            .partition(|r| r.path.via_escalation);
+                        let eligible = graph.eligible_reach(n, now);
                         Some((
-                            i.id.clone(),
-                            graph.reach(n, now, ReachMode::Standing),
-                            graph.eligible_reach(n, now),
+                            i.id.as_str(),
+                            IdentityReach {
+                                standing,
+                                escalation,
+                                eligible,
+                            },
                         ))
                     })
                     .collect()
             },
             || Lookups::build(inventory, grants),
         );
-        let mut reach = ReachIndex::default();
-        for (id, reached, eligible) in computed {
-            // Roles reachable only by an escalation method are not held yet: they are
-            // SP004's business, not that of rules about standing privilege.
-            let (escalation, standing): (Vec<Reached>, Vec<Reached>) =
-                reached.into_iter().partition(|r| r.path.via_escalation);
-            reach.standing.insert(id.clone(), standing);
-            reach.escalation.insert(id.clone(), escalation);
-            reach.eligible.insert(id, eligible);
+        // The partition happened in parallel; what is left on one thread is an index of
+        // borrowed ids.
+        let mut reach = ReachIndex {
+            by_identity: HashMap::with_capacity(computed.len()),
+            reach: Vec::with_capacity(computed.len()),
+        };
+        for (id, entry) in computed {
+            reach.by_identity.insert(id, reach.reach.len());
+            reach.reach.push(entry);
         }
         Subject {
             inventory,
@@ -188,7 +210,7 @@ pub struct RuleContext<'a> {
     pub params: &'a RuleParams,
     pub meta: &'a RuleMeta,
     pub severity: Severity,
-    reach: &'a ReachIndex,
+    reach: &'a ReachIndex<'a>,
     lookups: &'a Lookups<'a>,
 }
 
@@ -221,29 +243,23 @@ impl<'a> RuleContext<'a> {
     /// groups and unknown ids.
     pub fn standing_reach(&self, identity: &str) -> &'a [Reached] {
         self.reach
-            .standing
             .get(identity)
-            .map(Vec::as_slice)
-            .unwrap_or(&[])
+            .map_or(&[], |r| r.standing.as_slice())
     }
 
     /// Roles the identity does not hold but can obtain through a privilege-escalation
     /// method (every such path has a `can-escalate` hop), sorted by role id.
     pub fn escalation_reach(&self, identity: &str) -> &'a [Reached] {
         self.reach
-            .escalation
             .get(identity)
-            .map(Vec::as_slice)
-            .unwrap_or(&[])
+            .map_or(&[], |r| r.escalation.as_slice())
     }
 
     /// Roles the identity may reach by one JIT activation, sorted by role id.
     pub fn eligible_reach(&self, identity: &str) -> &'a [Reached] {
         self.reach
-            .eligible
             .get(identity)
-            .map(Vec::as_slice)
-            .unwrap_or(&[])
+            .map_or(&[], |r| r.eligible.as_slice())
     }
 
     /// The grants held by `principal`, in grant order.
