@@ -31,23 +31,6 @@ fn scan_report(target: &str) -> (std::process::Output, serde_json::Value, tempfi
     (o, report, out)
 }
 
-fn keys(report: &serde_json::Value) -> Vec<Key> {
-    let mut keys: Vec<Key> = report["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .map(|f| {
-            (
-                f["rule_id"].as_str().expect("rule").to_string(),
-                f["subject"].as_str().expect("subject").to_string(),
-                f["entitlement"].as_str().map(str::to_string),
-            )
-        })
-        .collect();
-    keys.sort();
-    keys
-}
-
 #[test]
 fn the_story_reports_each_planted_case_and_no_near_miss() {
     let (o, report, out) = scan_report(STORY);
@@ -97,7 +80,7 @@ fn the_story_reports_each_planted_case_and_no_near_miss() {
         ("SP005".into(), acct("user/svc-legacy-backup"), Some(s3)),
     ];
     expected.sort();
-    assert_eq!(keys(&report), expected);
+    assert_eq!(report_keys(&report), expected);
 
     // The failed detach is a diagnostic, not a revocation.
     let diagnostics = report["diagnostics"].to_string();
@@ -137,7 +120,7 @@ fn the_credential_report_reads_the_same_as_csv_and_json() {
     let json = scan_report("tests/fixtures/aws/credential-report/acme.GetCredentialReport.json");
     assert_eq!(code(&csv.0), 0, "{}", stderr(&csv.0));
     assert_eq!(code(&json.0), 0, "{}", stderr(&json.0));
-    assert_eq!(keys(&csv.1), keys(&json.1));
+    assert_eq!(report_keys(&csv.1), report_keys(&json.1));
     assert!(stderr(&json.0).contains("as aws-credential-report"));
 }
 
@@ -181,7 +164,7 @@ fn malformed_inputs_exit_2_naming_file_and_place() {
 fn real_credential_reports_parse_and_report_their_stale_credentials() {
     let (o, report, _out) = scan_report("tests/fixtures/real/aws-credential-report");
     assert_eq!(code(&o), 0, "{}", stderr(&o));
-    let found = keys(&report);
+    let found = report_keys(&report);
     let count = |rule: &str| found.iter().filter(|(r, _, _)| r == rule).count();
     // The JSON recordings and their extracted CSVs describe the same two accounts: their
     // secrets merge, so each stale credential is reported once.
@@ -205,7 +188,7 @@ fn real_cloudtrail_samples_parse_into_changes_with_no_findings() {
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     // No broker is configured and nothing granted is taken back in these detonations, so no
     // grant exists: the trail yields change events only.
-    assert_eq!(keys(&report), Vec::<Key>::new());
+    assert_eq!(report_keys(&report), Vec::<Key>::new());
     let changes: u64 = report["sources"]
         .as_array()
         .expect("sources")

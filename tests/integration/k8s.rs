@@ -29,23 +29,6 @@ fn report(out: &Path) -> serde_json::Value {
     serde_json::from_str(&text).expect("report.json is JSON")
 }
 
-fn keys(report: &serde_json::Value) -> Vec<Key> {
-    let mut keys: Vec<Key> = report["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .map(|f| {
-            (
-                f["rule_id"].as_str().unwrap_or_default().to_string(),
-                f["subject"].as_str().unwrap_or_default().to_string(),
-                f["entitlement"].as_str().map(str::to_string),
-            )
-        })
-        .collect();
-    keys.sort();
-    keys
-}
-
 fn key(rule: &str, subject: &str, entitlement: Option<&str>) -> Key {
     (
         rule.to_string(),
@@ -91,7 +74,7 @@ fn yaml_and_json_dumps_give_the_same_findings() {
             stderr(&o)
         );
         let r = report(out.path());
-        assert_eq!(keys(&r), expected, "{name}");
+        assert_eq!(report_keys(&r), expected, "{name}");
         // system:masters is reported apart, as information.
         let diagnostics = r["diagnostics"].as_array().expect("diagnostics");
         assert!(
@@ -123,7 +106,7 @@ fn a_manifest_directory_is_one_source_read_recursively() {
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let r = report(out.path());
     assert_eq!(
-        keys(&r),
+        report_keys(&r),
         vec![
             key("GV004", "k8s:staging:serviceaccount:ops:ops-bot", None),
             // The binding in namespaces/team-a expired on 1 May and is still there.
@@ -237,7 +220,7 @@ fn check_real_samples(config_dir: &Path) {
     let o = scan(config_dir, out.path());
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let r = report(out.path());
-    assert_eq!(keys(&r), real_sample_findings());
+    assert_eq!(report_keys(&r), real_sample_findings());
     // KubeHound's trimmed ClusterRoleBinding refers to a Role: kept out, and said so.
     let warnings: Vec<&str> = r["diagnostics"]
         .as_array()

@@ -50,14 +50,19 @@ pub fn out_dir() -> tempfile::TempDir {
 pub fn finding_keys(out: &Path) -> Vec<(String, String, Option<String>)> {
     let text = std::fs::read_to_string(out.join("report.json")).expect("report.json");
     let report: serde_json::Value = serde_json::from_str(&text).expect("report.json is JSON");
+    report_keys(&report)
+}
+
+/// (rule, subject, entitlement) of every finding of a JSON report, sorted.
+pub fn report_keys(report: &serde_json::Value) -> Vec<(String, String, Option<String>)> {
     let mut keys: Vec<_> = report["findings"]
         .as_array()
         .expect("findings")
         .iter()
         .map(|f| {
             (
-                f["rule_id"].as_str().unwrap_or_default().to_string(),
-                f["subject"].as_str().unwrap_or_default().to_string(),
+                f["rule_id"].as_str().expect("rule_id").to_string(),
+                f["subject"].as_str().expect("subject").to_string(),
                 f["entitlement"].as_str().map(str::to_string),
             )
         })
