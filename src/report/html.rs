@@ -15,7 +15,7 @@
 //! "errors"}` as JSON into `<pre id="selftest-result">`, where a headless browser's DOM dump
 //! can read it.
 
-use super::{escape, ScanReport};
+use super::{escape, ScanReport, SourceSummary};
 use crate::finding::{Finding, GrantEvidence, Severity};
 use crate::graph::{Path, Relation};
 use crate::inventory::{InventoryReport, InventoryRow, Recommendation};
@@ -418,6 +418,25 @@ struct SourceView {
     findings: usize,
 }
 
+impl SourceView {
+    /// A source as both pages show it: what it is, what was read from it (`12 identities,
+    /// 40 assignments`), and how many findings name it.
+    fn of(s: &SourceSummary, findings: usize) -> SourceView {
+        SourceView {
+            name: s.name.clone(),
+            format: s.format.clone(),
+            file: s.file.clone(),
+            records: s
+                .records
+                .iter()
+                .map(|(k, n)| format!("{n} {k}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            findings,
+        }
+    }
+}
+
 /// One row of the machine-readable index embedded in the page (`<script
 /// type="application/json" id="report-data">`), for tools that scrape the page.
 #[derive(Debug, Serialize)]
@@ -482,18 +501,7 @@ impl ScanPage {
         let sources: Vec<SourceView> = report
             .sources
             .iter()
-            .map(|s| SourceView {
-                name: s.name.clone(),
-                format: s.format.clone(),
-                file: s.file.clone(),
-                records: s
-                    .records
-                    .iter()
-                    .map(|(k, n)| format!("{n} {k}"))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                findings: per_source.get(s.name.as_str()).copied().unwrap_or(0),
-            })
+            .map(|s| SourceView::of(s, per_source.get(s.name.as_str()).copied().unwrap_or(0)))
             .collect();
         let mut source_names: Vec<String> = per_source.keys().map(|s| s.to_string()).collect();
         source_names.sort();
@@ -682,18 +690,7 @@ impl InventoryPage {
             sources: report
                 .sources
                 .iter()
-                .map(|s| SourceView {
-                    name: s.name.clone(),
-                    format: s.format.clone(),
-                    file: s.file.clone(),
-                    records: s
-                        .records
-                        .iter()
-                        .map(|(k, n)| format!("{n} {k}"))
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    findings: 0,
-                })
+                .map(|s| SourceView::of(s, 0))
                 .collect(),
             rows: report.rows.iter().map(RowView::of).collect(),
         }
