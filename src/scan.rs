@@ -456,6 +456,7 @@ pub fn load_inventory(
             ScanError::Sources(errors)
         });
     }
+    progress.phase("checking the inventory");
     // Records a Terraform plan only refers to give way to the source that describes them.
     connectors::terraform::merge_references(&mut inventory);
     inventory.finalize().map_err(ScanError::Inventory)?;
@@ -468,7 +469,9 @@ pub fn evaluate(
     inventory: &mut Inventory,
     config: &Config,
     now: Timestamp,
+    progress: &dyn Progress,
 ) -> (Vec<Finding>, Coverage) {
+    progress.phase("building the graph and grants");
     // Grants and the graph read different parts of the inventory: build them side by side.
     let ((grants, diagnostics), graph) = rayon::join(
         || {
@@ -485,7 +488,9 @@ pub fn evaluate(
     inventory.diagnostics.extend(diagnostics);
     inventory.diagnostics.sort();
     inventory.diagnostics.dedup();
+    progress.phase("computing reach");
     let subject = Subject::new(inventory, &graph, &grants, &config.policy, now);
+    progress.phase("evaluating rules");
     let run = run_rules(&config.rules, &subject);
     let mut gaps: Vec<String> = inventory
         .gaps
@@ -535,9 +540,8 @@ pub fn scan(
     // listed differently give the same bytes.
     let mut source_summaries = source_summaries;
     source_summaries.sort();
-    progress.phase("evaluating rules");
-    let (findings, coverage) = evaluate(&mut inventory, config, now);
-    progress.phase("writing reports");
+    let (findings, coverage) = evaluate(&mut inventory, config, now, progress);
+    progress.phase("applying suppressions");
     let (findings, suppressed, suppression_notes) =
         suppressions::apply(findings, &suppressions, now);
     let mut rules: Vec<String> = config
@@ -597,7 +601,7 @@ pub fn run_example(
             .collect::<Vec<_>>()
             .join("\n")
     })?;
-    let (findings, coverage) = evaluate(&mut inventory, &config, now);
+    let (findings, coverage) = evaluate(&mut inventory, &config, now, &Silent);
     if !coverage.complete {
         return Err(coverage.gaps.join("; "));
     }

@@ -6,6 +6,7 @@ use super::{
 };
 use crate::finding::Severity;
 use crate::report::{self, ReportFormat, ScanReport};
+use crate::scan::Progress;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
@@ -50,12 +51,17 @@ pub(super) fn run(args: ScanArgs) -> u8 {
     let show_progress = !args.quiet && std::io::stderr().is_terminal();
     let progress = progress::Display::new(show_progress, args.quiet);
     let result = crate::scan::scan(&config, now, &progress);
-    progress.finish();
     let report = match result {
         Ok(r) => r,
-        Err(e) => return usage_error(e),
+        Err(e) => {
+            progress.finish();
+            return usage_error(e);
+        }
     };
-    if let Err(e) = write_reports(&report, &args.format, &args.out) {
+    progress.phase("writing reports");
+    let written = write_reports(&report, &args.format, &args.out);
+    progress.finish();
+    if let Err(e) = written {
         return usage_error(e);
     }
     if !args.quiet {
