@@ -21,7 +21,10 @@ pub use grant::{reconstruct_grants, Grant, GrantEventSummary};
 pub use identity::{Identity, IdentityKind};
 pub use jit_policy::JitPolicy;
 pub use provenance::Provenance;
-pub use role::{classify_permission, classify_permissions, PrivilegeLevel, Role};
+pub use role::{
+    classify_permission, classify_permissions, permissions_cover, role_covers, scope_within,
+    PrivilegeLevel, Role,
+};
 pub use secret::{Secret, SecretKind};
 pub use time::{SignedDuration, Timestamp};
 pub use trust::{Condition, ConditionKind, Escalation, Trust};

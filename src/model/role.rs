@@ -142,10 +142,195 @@ pub fn classify_permissions<'a>(
         .unwrap_or(PrivilegeLevel::None)
 }
 
+/// Whether everything a holder of `wanted` may do, a holder of `held` may do too — so that a
+/// JIT route to `wanted` guards nothing from someone who holds `held` all the time.
+///
+/// True when they are the same role; when `held` can grant privilege or is admin
+/// (permissions-management or above), is at least as privileged as `wanted` and applies
+/// wherever `wanted` does; or when every permission `wanted` states is matched by one of
+/// `held`'s (wildcards `*` and `?`, ASCII case-insensitive, as IAM reads actions) and `held`
+/// applies wherever `wanted` does. Two roles that are merely both "write" cover nothing of
+/// each other: write on one bucket does not make JIT for a database pointless.
+pub fn role_covers(held: &Role, wanted: &Role) -> bool {
+    if held.id == wanted.id {
+        return true;
+    }
+    if !scope_within(wanted.scope.as_deref(), held.scope.as_deref()) {
+        return false;
+    }
+    if held.privilege >= PrivilegeLevel::PermissionsManagement && held.privilege >= wanted.privilege
+    {
+        return true;
+    }
+    permissions_cover(&held.permissions, &wanted.permissions)
+}
+
+/// Whether a role scoped `outer` applies everywhere a role scoped `inner` does. Scopes are
+/// the connectors' strings: no scope means unrestricted; a scope covers itself; a path scope
+/// covers the paths below it (`/subscriptions/1` covers `/subscriptions/1/resourceGroups/x`);
+/// a Kubernetes cluster (`cluster:C`) covers its namespaces (`namespace:C/ns`); an Entra
+/// directory-wide role (`tenant`) covers the tenant's administrative-unit, object and
+/// application scopes (`/…`, `app:…`).
+pub fn scope_within(inner: Option<&str>, outer: Option<&str>) -> bool {
+    let Some(outer) = outer else {
+        return true;
+    };
+    let Some(inner) = inner else {
+        return false;
+    };
+    if inner == outer {
+        return true;
+    }
+    if let Some(cluster) = outer.strip_prefix("cluster:") {
+        if let Some(rest) = inner.strip_prefix("namespace:") {
+            return rest
+                .strip_prefix(cluster)
+                .is_some_and(|ns| ns.starts_with('/'));
+        }
+    }
+    if outer == "tenant" {
+        return inner.starts_with('/') || inner.starts_with("app:");
+    }
+    outer.starts_with('/')
+        && inner
+            .strip_prefix(outer)
+            .is_some_and(|rest| outer.ends_with('/') || rest.starts_with('/'))
+}
+
+/// Whether every permission in `wanted` (at least one) is matched by a permission in `held`.
+/// `held` permissions of the form `not …` (IAM `NotAction`) are never taken to cover anything:
+/// the exclusions they stand for are not kept together.
+pub fn permissions_cover(held: &[String], wanted: &[String]) -> bool {
+    !wanted.is_empty()
+        && wanted.iter().all(|w| {
+            held.iter()
+                .filter(|h| !h.starts_with("not "))
+                .any(|h| wildcard_match(h.as_bytes(), w.as_bytes()))
+        })
+}
+
+/// `*` matches any run of bytes, `?` any one byte; the rest matches ASCII case-insensitively.
+/// Linear in practice: one backtrack point, the last `*`.
+fn wildcard_match(pattern: &[u8], text: &[u8]) -> bool {
+    let (mut p, mut t) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while t < text.len() {
+        if p < pattern.len() && (pattern[p] == b'?' || pattern[p].eq_ignore_ascii_case(&text[t])) {
+            p += 1;
+            t += 1;
+        } else if p < pattern.len() && pattern[p] == b'*' {
+            star = Some((p, t));
+            p += 1;
+        } else if let Some((sp, st)) = star {
+            p = sp + 1;
+            t = st + 1;
+            star = Some((sp, st + 1));
+        } else {
+            return false;
+        }
+    }
+    pattern[p..].iter().all(|&c| c == b'*')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use PrivilegeLevel::*;
+
+    fn role(id: &str, privilege: PrivilegeLevel, scope: Option<&str>, perms: &[&str]) -> Role {
+        Role {
+            id: id.into(),
+            name: id.into(),
+            permissions: perms.iter().map(|p| p.to_string()).collect(),
+            privilege,
+            scope: scope.map(str::to_string),
+            last_used: Option::None,
+            tags: BTreeMap::new(),
+            provenance: crate::model::Provenance::synthetic("test"),
+        }
+    }
+
+    #[test]
+    fn wildcards_match_like_iam_actions() {
+        assert!(wildcard_match(b"s3:*", b"S3:PutObject"));
+        assert!(wildcard_match(b"*", b"not iam:*"));
+        assert!(wildcard_match(b"ec2:Describe*s", b"ec2:DescribeInstances"));
+        assert!(wildcard_match(b"s3:?etObject", b"s3:GetObject"));
+        assert!(!wildcard_match(b"s3:Get*", b"s3:PutObject"));
+        assert!(!wildcard_match(b"s3:GetObject", b"s3:GetObjectAcl"));
+        assert!(wildcard_match(b"a*b*c", b"aXbYbZc"));
+        assert!(!wildcard_match(b"a*b*c", b"aXbYbZ"));
+    }
+
+    #[test]
+    fn scopes_cover_what_lies_below_them() {
+        assert!(scope_within(Some("123456789012"), Option::None));
+        assert!(!scope_within(Option::None, Some("123456789012")));
+        assert!(scope_within(Some("123456789012"), Some("123456789012")));
+        assert!(!scope_within(Some("210987654321"), Some("123456789012")));
+        assert!(scope_within(
+            Some("namespace:prod/web"),
+            Some("cluster:prod")
+        ));
+        assert!(!scope_within(
+            Some("namespace:production/web"),
+            Some("cluster:prod")
+        ));
+        assert!(!scope_within(
+            Some("cluster:prod"),
+            Some("namespace:prod/web")
+        ));
+        assert!(scope_within(
+            Some("/administrativeUnits/42"),
+            Some("tenant")
+        ));
+        assert!(scope_within(Some("app:0af06dc6"), Some("tenant")));
+        assert!(!scope_within(
+            Some("tenant"),
+            Some("/administrativeUnits/42")
+        ));
+        assert!(!scope_within(Some("123456789012"), Some("tenant")));
+        assert!(scope_within(
+            Some("/subscriptions/1/resourceGroups/x"),
+            Some("/subscriptions/1")
+        ));
+        assert!(!scope_within(
+            Some("/subscriptions/10"),
+            Some("/subscriptions/1")
+        ));
+    }
+
+    #[test]
+    fn a_role_covers_another_by_rank_or_by_permissions_never_by_level_alone() {
+        let bucket_write = role(
+            "bucket-write",
+            Write,
+            Some("a"),
+            &["s3:PutObject", "s3:GetObject"],
+        );
+        let ec2_write = role("ec2-write", Write, Some("a"), &["ec2:RunInstances"]);
+        let s3_all = role("s3-all", Write, Some("a"), &["s3:*"]);
+        let iam = role(
+            "iam",
+            PermissionsManagement,
+            Some("a"),
+            &["iam:AttachRolePolicy"],
+        );
+        let admin_b = role("admin-b", Admin, Some("b"), &["*"]);
+        let admin = role("admin", Admin, Option::None, &["*"]);
+        assert!(role_covers(&bucket_write, &bucket_write));
+        assert!(!role_covers(&bucket_write, &ec2_write));
+        assert!(role_covers(&s3_all, &bucket_write));
+        assert!(!role_covers(&bucket_write, &s3_all));
+        assert!(role_covers(&iam, &ec2_write));
+        assert!(!role_covers(&iam, &admin));
+        assert!(!role_covers(&admin_b, &ec2_write));
+        assert!(role_covers(&admin, &ec2_write));
+        let not_iam = role("not-iam", Write, Some("a"), &["not iam:*"]);
+        assert!(!role_covers(&not_iam, &ec2_write));
+        let empty = role("empty", Write, Some("a"), &[]);
+        assert!(!role_covers(&s3_all, &empty));
+    }
 
     #[test]
     fn ladder_order() {

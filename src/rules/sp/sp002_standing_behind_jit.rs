@@ -4,6 +4,7 @@
 use super::{privilege_param, route};
 use crate::finding::Finding;
 use crate::graph::Reached;
+use crate::model::role_covers;
 use crate::rules::{Rule, RuleContext};
 
 pub struct StandingBehindJit;
@@ -19,7 +20,7 @@ impl Rule for StandingBehindJit {
                 .iter()
                 .filter(|e| e.privilege >= min_privilege)
             {
-                let Some(held) = standing_equivalent(standing, eligible) else {
+                let Some(held) = standing_equivalent(ctx, standing, eligible) else {
                     continue;
                 };
                 let message = if held.role == eligible.role {
@@ -63,15 +64,26 @@ impl Rule for StandingBehindJit {
 }
 
 /// The standing role that makes `eligible` pointless: the eligible role itself when it is
-/// held standing, else the most privileged standing role at least as privileged (ties by
-/// role id, so the choice is deterministic).
-fn standing_equivalent<'a>(standing: &'a [Reached], eligible: &Reached) -> Option<&'a Reached> {
+/// held standing, else the most privileged standing role that covers it
+/// ([`role_covers`]: by rank within its scope, or by its permissions; ties by role id, so
+/// the choice is deterministic).
+fn standing_equivalent<'a>(
+    ctx: &RuleContext<'_>,
+    standing: &'a [Reached],
+    eligible: &Reached,
+) -> Option<&'a Reached> {
     if let Some(same) = standing.iter().find(|s| s.role == eligible.role) {
         return Some(same);
     }
+    let wanted = ctx.inventory.role(&eligible.role)?;
     standing
         .iter()
         .filter(|s| s.privilege >= eligible.privilege)
+        .filter(|s| {
+            ctx.inventory
+                .role(&s.role)
+                .is_some_and(|held| role_covers(held, wanted))
+        })
         .max_by(|a, b| {
             a.privilege
                 .cmp(&b.privilege)
