@@ -21,7 +21,7 @@ use crate::model::{
 };
 use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// A node handle. Only [`PermissionGraph`] makes them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -90,6 +90,10 @@ pub struct PermissionGraph {
     identities: HashMap<Arc<str>, NodeIndex<u32>>,
     roles: HashMap<Arc<str>, NodeIndex<u32>>,
     secrets: HashMap<Arc<str>, NodeIndex<u32>>,
+    /// Each edge as a path hop, made the first time a path crosses the edge and shared by
+    /// every path through it: a large organisation's reach holds millions of hops, most of
+    /// them the same few group-to-role edges.
+    hops: Vec<OnceLock<Arc<Hop>>>,
 }
 
 impl PermissionGraph {
@@ -106,6 +110,7 @@ impl PermissionGraph {
             identities: HashMap::with_capacity(inv.identities.len()),
             roles: HashMap::with_capacity(inv.roles.len()),
             secrets: HashMap::with_capacity(inv.secrets.len()),
+            hops: Vec::new(),
         };
         for i in &inv.identities {
             pg.add_node(Space::Identity, NodeKind::Identity(i.kind), &i.id);
@@ -202,6 +207,7 @@ impl PermissionGraph {
                 );
             }
         }
+        pg.hops = (0..pg.g.edge_count()).map(|_| OnceLock::new()).collect();
         pg
     }
 
@@ -271,6 +277,14 @@ impl PermissionGraph {
         NodeRef {
             id: Arc::clone(&node.id),
             kind: node.kind.label(),
+        }
+    }
+
+    /// The hop for edge `e`, shared.
+    fn shared_hop(&self, e: EdgeIndex<u32>) -> Arc<Hop> {
+        match self.hops.get(e.index()) {
+            Some(cell) => Arc::clone(cell.get_or_init(|| Arc::new(self.hop(e)))),
+            None => Arc::new(self.hop(e)),
         }
     }
 

@@ -56,7 +56,8 @@ pub struct Hop {
 /// A path from an identity to what it reaches.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Path {
-    pub hops: Vec<Hop>,
+    /// Shared with the graph (one hop per edge, however many paths cross it).
+    pub hops: Vec<Arc<Hop>>,
     /// True when some hop is guarded by a condition (MFA, time, network, tag, approval):
     /// the reach is real but not unconditional, and findings say so.
     pub conditional: bool,

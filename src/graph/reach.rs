@@ -10,6 +10,7 @@ use crate::model::{AssignmentKind, PrivilegeLevel, Timestamp};
 use petgraph::graph::{EdgeIndex, NodeIndex};
 use serde::Serialize;
 use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
 
 /// Which edges a query may follow besides trusts and escalations (always followed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -205,7 +206,7 @@ impl PermissionGraph {
     }
 
     fn path_from_edges(&self, edges: &[EdgeIndex<u32>]) -> Path {
-        let hops: Vec<Hop> = edges.iter().map(|&e| self.hop(e)).collect();
+        let hops: Vec<Arc<Hop>> = edges.iter().map(|&e| self.shared_hop(e)).collect();
         let conditional = hops.iter().any(|h| !h.conditions.is_empty());
         let via_escalation = hops.iter().any(|h| h.relation == Relation::CanEscalate);
         Path {

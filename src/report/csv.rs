@@ -163,7 +163,7 @@ mod tests {
         // The path starts with the subject too, and is neutralised the same way.
         let mut report = report_with_subject("@SUM(1+1)");
         if let Some(path) = report.findings[0].evidence.path.as_mut() {
-            path.hops[0].from.id = "@SUM(1+1)".into();
+            std::sync::Arc::make_mut(&mut path.hops[0]).from.id = "@SUM(1+1)".into();
         }
         let rows = parse(&render(&report));
         assert_eq!(rows[1][4], "'@SUM(1+1)");

@@ -811,7 +811,7 @@ mod tests {
         );
         escalate.method = Some("iam:PassRole".into());
         let path = Path {
-            hops: vec![
+            hops: [
                 hop(
                     node("alice", "human"),
                     Relation::MemberOf,
@@ -821,7 +821,10 @@ mod tests {
                 temporary,
                 trust,
                 escalate,
-            ],
+            ]
+            .into_iter()
+            .map(std::sync::Arc::new)
+            .collect(),
             conditional: true,
             via_escalation: true,
         };

@@ -197,6 +197,7 @@ pub(crate) mod test_support {
     use crate::finding::{fingerprint, Evidence};
     use crate::graph::{Hop, NodeRef, Path, Relation};
     use crate::model::{AssignmentKind, Provenance};
+    use std::sync::Arc;
 
     fn node(id: &str, kind: &'static str) -> NodeRef {
         NodeRef {
@@ -205,8 +206,8 @@ pub(crate) mod test_support {
         }
     }
 
-    fn standing_hop(from: NodeRef, relation: Relation, to: NodeRef, line: u32) -> Hop {
-        Hop {
+    fn standing_hop(from: NodeRef, relation: Relation, to: NodeRef, line: u32) -> Arc<Hop> {
+        Arc::new(Hop {
             from,
             relation,
             kind: Some(AssignmentKind::Standing),
@@ -217,7 +218,7 @@ pub(crate) mod test_support {
             source: Provenance::new("okta", "okta/groups.json")
                 .at_line(line)
                 .into(),
-        }
+        })
     }
 
     /// A finding built the way rules build them, with its fingerprint.
