@@ -263,68 +263,74 @@ impl<'a> RuleContext<'a> {
     }
 
     /// The grants held by `principal`, in grant order.
-    pub fn grants_of(&self, principal: &str) -> std::vec::IntoIter<&'a Grant> {
+    pub fn grants_of<'k>(
+        &'k self,
+        principal: &'k str,
+    ) -> impl ExactSizeIterator<Item = &'a Grant> + DoubleEndedIterator + Clone + 'k {
         let grants = self.grants;
         positions(&self.lookups.grants_by_principal, &principal)
             .iter()
             .map(|&n| &grants[n as usize])
-            .collect::<Vec<_>>()
-            .into_iter()
     }
 
     /// The grants of `entitlement` to `principal`, in grant order.
-    pub fn grants_for(&self, principal: &str, entitlement: &str) -> std::vec::IntoIter<&'a Grant> {
+    pub fn grants_for<'k>(
+        &'k self,
+        principal: &'k str,
+        entitlement: &'k str,
+    ) -> impl ExactSizeIterator<Item = &'a Grant> + DoubleEndedIterator + Clone + 'k {
         let grants = self.grants;
         positions(&self.lookups.grants_by_pair, &(principal, entitlement))
             .iter()
             .map(|&n| &grants[n as usize])
-            .collect::<Vec<_>>()
-            .into_iter()
     }
 
     /// The grants of `entitlement` to anyone, in grant order.
-    pub fn grants_on(&self, entitlement: &str) -> std::vec::IntoIter<&'a Grant> {
+    pub fn grants_on<'k>(
+        &'k self,
+        entitlement: &'k str,
+    ) -> impl ExactSizeIterator<Item = &'a Grant> + DoubleEndedIterator + Clone + 'k {
         let grants = self.grants;
         positions(&self.lookups.grants_by_entitlement, &entitlement)
             .iter()
             .map(|&n| &grants[n as usize])
-            .collect::<Vec<_>>()
-            .into_iter()
     }
 
     /// Assignments of `role` to `subject` (any kind, any window), in inventory order.
-    pub fn assignments_for(&self, subject: &str, role: &str) -> std::vec::IntoIter<&'a Assignment> {
+    pub fn assignments_for<'k>(
+        &'k self,
+        subject: &'k str,
+        role: &'k str,
+    ) -> impl ExactSizeIterator<Item = &'a Assignment> + DoubleEndedIterator + Clone + 'k {
         let all = &self.inventory.assignments;
         positions(&self.lookups.assignments_by_pair, &(subject, role))
             .iter()
             .map(|&n| &all[n as usize])
-            .collect::<Vec<_>>()
-            .into_iter()
     }
 
     /// Memberships of `member` in `group` (any kind, any window), in inventory order.
-    pub fn memberships_for(&self, member: &str, group: &str) -> std::vec::IntoIter<&'a Membership> {
+    pub fn memberships_for<'k>(
+        &'k self,
+        member: &'k str,
+        group: &'k str,
+    ) -> impl ExactSizeIterator<Item = &'a Membership> + DoubleEndedIterator + Clone + 'k {
         let all = &self.inventory.memberships;
         positions(&self.lookups.memberships_by_pair, &(member, group))
             .iter()
             .map(|&n| &all[n as usize])
-            .collect::<Vec<_>>()
-            .into_iter()
     }
 
     /// Change events whose target is `target` and whose entitlement is `entitlement`, in
     /// inventory order.
-    pub fn changes_for(
-        &self,
-        target: &str,
-        entitlement: &str,
-    ) -> std::vec::IntoIter<&'a ChangeEvent> {
+    pub fn changes_for<'k>(
+        &'k self,
+        target: &'k str,
+        entitlement: &'k str,
+    ) -> impl ExactSizeIterator<Item = &'a ChangeEvent> + DoubleEndedIterator + Clone + 'k {
         let all = &self.inventory.change_events;
         positions(&self.lookups.changes_by_pair, &(target, entitlement))
             .iter()
             .map(|&n| &all[n as usize])
-            .collect::<Vec<_>>()
-            .into_iter()
     }
 
     /// Credential-created change events whose target is `target` or whose entitlement is

@@ -103,13 +103,16 @@ fn judge(
     usage: &Usage<'_>,
     unused_days: i64,
 ) -> Option<Finding> {
-    let who = ctx.inventory.display_name(&identity.id);
-    let held = format!(
-        "{who} holds role {} ({}) {} as standing access",
-        reached.role,
-        reached.privilege,
-        route(&reached.path)
-    );
+    // Most standing privilege is in use: decide before building any text.
+    let held = || {
+        format!(
+            "{} holds role {} ({}) {} as standing access",
+            ctx.inventory.display_name(&identity.id),
+            reached.role,
+            reached.privilege,
+            route(&reached.path)
+        )
+    };
     let (message, facts): (String, Vec<(&str, String)>) = match usage.last {
         Some(last) => {
             let idle = days_between(last, ctx.now);
@@ -123,8 +126,9 @@ fn judge(
                 .unwrap_or_default();
             (
                 format!(
-                    "{held} and has not used it for {idle} days (last used {}{whose}; the limit \
+                    "{} and has not used it for {idle} days (last used {}{whose}; the limit \
                      is {unused_days} days): make it JIT-eligible or remove it.",
+                    held(),
                     format_timestamp(last)
                 ),
                 vec![
@@ -146,8 +150,9 @@ fn judge(
                 .unwrap_or_default();
             (
                 format!(
-                    "{held} and no use of it is recorded{since} (the limit is {unused_days} days \
-                     unused): make it JIT-eligible or remove it."
+                    "{} and no use of it is recorded{since} (the limit is {unused_days} days \
+                     unused): make it JIT-eligible or remove it.",
+                    held()
                 ),
                 vec![("last_used", "never recorded".to_string())],
             )
