@@ -61,12 +61,21 @@ pub(super) fn run(args: ScanArgs) -> u8 {
     progress.phase("writing reports");
     let written = write_reports(&report, &args.format, &args.out);
     progress.finish();
-    if let Err(e) = written {
-        return usage_error(e);
-    }
+    let code = match written {
+        Ok(()) => conclude(&report, &args, config.fail_on),
+        Err(e) => usage_error(e),
+    };
+    // The process ends here: freeing a large organisation's findings one by one would only
+    // delay the exit by seconds, and the operating system takes the memory back at once.
+    std::mem::forget(report);
+    code
+}
+
+/// Prints the summary and decides the exit code of a scan whose reports are written.
+fn conclude(report: &ScanReport, args: &ScanArgs, configured_fail_on: Option<Severity>) -> u8 {
     if !args.quiet {
         let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-        print!("{}", report::terminal::summary(&report, color));
+        print!("{}", report::terminal::summary(report, color));
         let written: Vec<String> = args
             .format
             .iter()
@@ -84,7 +93,7 @@ pub(super) fn run(args: ScanArgs) -> u8 {
             return EXIT_INCOMPLETE;
         }
     }
-    let threshold = args.fail_on.or(config.fail_on);
+    let threshold = args.fail_on.or(configured_fail_on);
     if let Some(t) = threshold {
         let failing = report.findings.iter().filter(|f| f.severity >= t).count();
         if failing > 0 {

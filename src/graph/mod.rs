@@ -19,8 +19,8 @@ pub use reach::{ReachMode, Reached};
 use crate::model::{
     AssignmentKind, Condition, IdentityKind, Inventory, PrivilegeLevel, Provenance, Window,
 };
+use foldhash::{HashMap, HashMapExt};
 use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
-use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
 /// A node handle. Only [`PermissionGraph`] makes them.
@@ -94,6 +94,11 @@ pub struct PermissionGraph {
     /// every path through it: a large organisation's reach holds millions of hops, most of
     /// them the same few group-to-role edges.
     hops: Vec<OnceLock<Arc<Hop>>>,
+    /// Outgoing edges of every node in insertion order, node by node (`out_start[n]` to
+    /// `out_start[n + 1]`): reach queries walk them millions of times, and petgraph lists
+    /// them newest first through a linked list.
+    out: Vec<(EdgeIndex<u32>, NodeIndex<u32>)>,
+    out_start: Vec<u32>,
 }
 
 impl PermissionGraph {
@@ -111,6 +116,8 @@ impl PermissionGraph {
             roles: HashMap::with_capacity(inv.roles.len()),
             secrets: HashMap::with_capacity(inv.secrets.len()),
             hops: Vec::new(),
+            out: Vec::new(),
+            out_start: Vec::new(),
         };
         for i in &inv.identities {
             pg.add_node(Space::Identity, NodeKind::Identity(i.kind), &i.id);
@@ -208,7 +215,31 @@ impl PermissionGraph {
             }
         }
         pg.hops = (0..pg.g.edge_count()).map(|_| OnceLock::new()).collect();
+        pg.index_out_edges();
         pg
+    }
+
+    /// Fills `out` and `out_start`: a counting sort of the edges by source node, which keeps
+    /// each node's edges in insertion order (edges are visited by index).
+    fn index_out_edges(&mut self) {
+        use petgraph::visit::EdgeRef;
+        let nodes = self.g.node_count();
+        let mut start = vec![0u32; nodes + 1];
+        for e in self.g.edge_references() {
+            start[e.source().index() + 1] += 1;
+        }
+        for n in 0..nodes {
+            start[n + 1] += start[n];
+        }
+        let mut next: Vec<u32> = start[..nodes].to_vec();
+        let mut out = vec![(EdgeIndex::new(0), NodeIndex::new(0)); self.g.edge_count()];
+        for e in self.g.edge_references() {
+            let slot = &mut next[e.source().index()];
+            out[*slot as usize] = (e.id(), e.target());
+            *slot += 1;
+        }
+        self.out = out;
+        self.out_start = start;
     }
 
     fn space(&self, space: Space) -> &HashMap<Arc<str>, NodeIndex<u32>> {
@@ -264,12 +295,13 @@ impl PermissionGraph {
     }
 
     /// Outgoing edges in insertion order (deterministic: the inventory is sorted).
-    fn out_edges(&self, n: NodeIndex<u32>) -> Vec<(EdgeIndex<u32>, NodeIndex<u32>)> {
-        use petgraph::visit::EdgeRef;
-        let mut v: Vec<_> = self.g.edges(n).map(|e| (e.id(), e.target())).collect();
-        // petgraph lists outgoing edges newest first; restore insertion order.
-        v.sort_by_key(|(e, _)| e.index());
-        v
+    /// The edges leaving `n`, in insertion order.
+    fn out_edges(&self, n: NodeIndex<u32>) -> &[(EdgeIndex<u32>, NodeIndex<u32>)] {
+        let i = n.index();
+        match (self.out_start.get(i), self.out_start.get(i + 1)) {
+            (Some(&a), Some(&b)) => &self.out[a as usize..b as usize],
+            _ => &[],
+        }
     }
 
     fn node_ref(&self, n: NodeIndex<u32>) -> NodeRef {

@@ -7,9 +7,10 @@
 
 use super::{EdgeKind, Hop, NodeId, NodeKind, Path, PermissionGraph, Relation};
 use crate::model::{AssignmentKind, PrivilegeLevel, Timestamp};
+use foldhash::{HashMap, HashMapExt};
 use petgraph::graph::{EdgeIndex, NodeIndex};
 use serde::Serialize;
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 /// Which edges a query may follow besides trusts and escalations (always followed).
@@ -114,7 +115,19 @@ impl PermissionGraph {
     pub fn reach(&self, from: NodeId, now: Timestamp, mode: ReachMode) -> Vec<Reached> {
         let mut found: HashMap<NodeIndex<u32>, Path> = HashMap::new();
         for pass in Pass::IN_ORDER {
-            let parents = self.bfs(from.0, |e| self.step(e, now, mode, pass) == Step::Plain);
+            // Whether this pass left out an edge a later, wider pass would follow; when none
+            // was, every later pass finds exactly what this one found.
+            let narrowed = std::cell::Cell::new(false);
+            let parents = self.bfs(from.0, |e| {
+                let step = self.step(e, now, mode, pass);
+                if step == Step::Blocked
+                    && pass != Pass::ALL
+                    && self.step(e, now, mode, Pass::ALL) == Step::Plain
+                {
+                    narrowed.set(true);
+                }
+                step == Step::Plain
+            });
             for (&n, _) in parents.iter() {
                 if n != from.0
                     && matches!(self.g[n].kind, NodeKind::Role(_))
@@ -123,6 +136,9 @@ impl PermissionGraph {
                     let path = self.path_to(n, &parents);
                     found.insert(n, path);
                 }
+            }
+            if !narrowed.get() {
+                break;
             }
         }
         self.sorted_reached(found)
@@ -138,7 +154,7 @@ impl PermissionGraph {
         parent.insert(start, None);
         let mut queue = VecDeque::from([start]);
         while let Some((n, activated)) = queue.pop_front() {
-            for (e, to) in self.out_edges(n) {
+            for &(e, to) in self.out_edges(n) {
                 let next = match self.step(e, now, ReachMode::Standing, Pass::ALL) {
                     Step::Blocked => continue,
                     Step::Plain => (to, activated),
@@ -179,7 +195,7 @@ impl PermissionGraph {
         parents.insert(start, None);
         let mut queue = VecDeque::from([start]);
         while let Some(n) = queue.pop_front() {
-            for (e, to) in self.out_edges(n) {
+            for &(e, to) in self.out_edges(n) {
                 if parents.contains_key(&to) || !follow(e) {
                     continue;
                 }

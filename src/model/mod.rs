@@ -30,7 +30,7 @@ pub use time::{SignedDuration, Timestamp};
 pub use trust::{Condition, ConditionKind, Escalation, Trust};
 
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// How serious a connector's remark about its input is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -115,9 +115,9 @@ pub struct Inventory {
     /// CloudTrail tree): the audit is then incomplete, and says exactly what is missing.
     pub gaps: Vec<CoverageGap>,
     #[serde(skip)]
-    identity_index: HashMap<String, usize>,
+    identity_index: foldhash::HashMap<String, usize>,
     #[serde(skip)]
-    role_index: HashMap<String, usize>,
+    role_index: foldhash::HashMap<String, usize>,
 }
 
 impl Inventory {

@@ -26,8 +26,8 @@ use crate::model::{
     Assignment, ChangeEvent, ChangeKind, Grant, Identity, IdentityKind, Inventory, Membership,
     Provenance, Timestamp,
 };
+use foldhash::{HashMap, HashMapExt, HashSet};
 use rayon::prelude::*;
-use std::collections::{HashMap, HashSet};
 
 /// One rule's evaluator.
 pub trait Rule: Send + Sync {
@@ -197,6 +197,18 @@ impl<'a> Subject<'a> {
             reach,
             lookups,
         }
+    }
+}
+
+/// Every identity's computed reach, taken out of a [`Subject`] once the rules have run, so
+/// that it can be freed elsewhere.
+pub struct ComputedReach(#[allow(dead_code)] Vec<IdentityReach>);
+
+impl Subject<'_> {
+    /// Takes the computed reach out (the subject answers nothing about reach afterwards).
+    pub fn take_reach(&mut self) -> ComputedReach {
+        self.reach.by_identity.clear();
+        ComputedReach(std::mem::take(&mut self.reach.reach))
     }
 }
 
