@@ -56,6 +56,7 @@ struct Lookups<'a> {
     grants_by_pair: HashMap<(&'a str, &'a str), Vec<u32>>,
     grants_by_entitlement: HashMap<&'a str, Vec<u32>>,
     assignments_by_pair: HashMap<(&'a str, &'a str), Vec<u32>>,
+    assignments_by_subject: HashMap<&'a str, Vec<u32>>,
     memberships_by_pair: HashMap<(&'a str, &'a str), Vec<u32>>,
     /// Change events that name an entitlement, by (target, entitlement).
     changes_by_pair: HashMap<(&'a str, &'a str), Vec<u32>>,
@@ -86,6 +87,10 @@ impl<'a> Lookups<'a> {
         for (n, a) in inventory.assignments.iter().enumerate() {
             l.assignments_by_pair
                 .entry((a.subject.as_str(), a.role.as_str()))
+                .or_default()
+                .push(n as u32);
+            l.assignments_by_subject
+                .entry(a.subject.as_str())
                 .or_default()
                 .push(n as u32);
         }
@@ -316,6 +321,18 @@ impl<'a> RuleContext<'a> {
     ) -> impl ExactSizeIterator<Item = &'a Assignment> + DoubleEndedIterator + Clone + 'k {
         let all = &self.inventory.assignments;
         positions(&self.lookups.assignments_by_pair, &(subject, role))
+            .iter()
+            .map(|&n| &all[n as usize])
+    }
+
+    /// Assignments of any role to `subject` (any kind, any window), in inventory order: one
+    /// lookup for a rule that asks about many of the subject's roles in turn.
+    pub fn assignments_of<'k>(
+        &'k self,
+        subject: &'k str,
+    ) -> impl ExactSizeIterator<Item = &'a Assignment> + DoubleEndedIterator + Clone + 'k {
+        let all = &self.inventory.assignments;
+        positions(&self.lookups.assignments_by_subject, &subject)
             .iter()
             .map(|&n| &all[n as usize])
     }

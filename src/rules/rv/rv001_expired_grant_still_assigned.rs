@@ -6,12 +6,13 @@ use crate::finding::Finding;
 use crate::model::time::format_timestamp;
 use crate::model::{AssignmentKind, Grant, Provenance, Window};
 use crate::rules::{Rule, RuleContext};
+use foldhash::{HashSet, HashSetExt};
 
 pub struct ExpiredGrantStillAssigned;
 
 impl Rule for ExpiredGrantStillAssigned {
     fn evaluate(&self, ctx: &RuleContext<'_>, out: &mut Vec<Finding>) {
-        let mut reported: Vec<(String, String)> = Vec::new();
+        let mut reported: HashSet<(&str, &str)> = HashSet::new();
         for grant in ctx
             .grants
             .iter()
@@ -50,7 +51,7 @@ impl Rule for ExpiredGrantStillAssigned {
                     .fact("still_held_through", through.join("; "))
                     .build(),
             );
-            reported.push((grant.principal.clone(), grant.entitlement.clone()));
+            reported.insert((&grant.principal, &grant.entitlement));
         }
         lingering_without_grant(ctx, &reported, out);
     }
@@ -124,7 +125,7 @@ fn past_grace(ctx: &RuleContext<'_>, close: Option<crate::model::Timestamp>) -> 
 /// bindings with an expiry annotation, or a grant log that lost the grant).
 fn lingering_without_grant(
     ctx: &RuleContext<'_>,
-    reported: &[(String, String)],
+    reported: &HashSet<(&str, &str)>,
     out: &mut Vec<Finding>,
 ) {
     let assignments = ctx.inventory.assignments.iter().map(|a| {
@@ -152,8 +153,9 @@ fn lingering_without_grant(
         if !lingering(ctx, kind, window) || !past_grace(ctx, window.end) {
             continue;
         }
-        let key = (subject.clone(), entitlement.clone());
-        if reported.contains(&key) || open_grant_for(ctx, subject, entitlement, None) {
+        if reported.contains(&(subject.as_str(), entitlement.as_str()))
+            || open_grant_for(ctx, subject, entitlement, None)
+        {
             continue;
         }
         let who = ctx.inventory.display_name(subject);

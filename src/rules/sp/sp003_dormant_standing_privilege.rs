@@ -5,7 +5,7 @@ use super::{privilege_param, route};
 use crate::finding::Finding;
 use crate::graph::Reached;
 use crate::model::time::{days_between, format_timestamp};
-use crate::model::{Identity, IdentityKind, Provenance, Timestamp};
+use crate::model::{Assignment, Grant, Identity, IdentityKind, Provenance, Timestamp};
 use crate::rules::{Rule, RuleContext};
 
 pub struct DormantStandingPrivilege;
@@ -22,12 +22,17 @@ impl Rule for DormantStandingPrivilege {
             {
                 return;
             }
+            // The identity's own records, fetched once for all the roles it reaches.
+            let own = OwnRecords {
+                assignments: ctx.assignments_of(&identity.id).collect(),
+                grants: ctx.grants_of(&identity.id).collect(),
+            };
             for reached in ctx
                 .standing_reach(&identity.id)
                 .iter()
                 .filter(|r| r.privilege >= min_privilege)
             {
-                let usage = last_use(ctx, &identity.id, reached);
+                let usage = last_use(ctx, &identity.id, &own, reached);
                 if let Some(finding) = judge(ctx, identity, reached, &usage, unused_days) {
                     out.push(finding);
                 }
@@ -52,17 +57,30 @@ struct Usage<'a> {
 /// neither exists, the use recorded on the path's own grant (a group's assignment) or on the
 /// role itself stands in for it, and the message says so: the source then records use per
 /// group or per role, not per person, and flagging every member as dormant would be noise.
-fn last_use<'a>(ctx: &RuleContext<'a>, identity: &str, reached: &Reached) -> Usage<'a> {
+/// An identity's own assignments and grants, in inventory and grant order.
+struct OwnRecords<'a> {
+    assignments: Vec<&'a Assignment>,
+    grants: Vec<&'a Grant>,
+}
+
+fn last_use<'a>(
+    ctx: &RuleContext<'a>,
+    identity: &str,
+    own: &OwnRecords<'a>,
+    reached: &Reached,
+) -> Usage<'a> {
     let role: &str = &reached.role;
-    let assignments = ctx.assignments_for(identity, role);
+    let assignments = own.assignments.iter().filter(|a| a.role == role);
     let mut records = Vec::new();
     let mut last = None;
     for a in assignments {
         records.push(&a.provenance);
         last = last.max(a.last_used);
     }
-    let grant_uses = ctx
-        .grants_for(identity, role)
+    let grant_uses = own
+        .grants
+        .iter()
+        .filter(|g| g.entitlement == role)
         .flat_map(|g| g.used_at.iter().copied());
     for used in grant_uses {
         last = last.max(Some(used));

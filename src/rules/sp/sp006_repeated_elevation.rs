@@ -6,7 +6,7 @@ use crate::model::time::format_timestamp;
 use crate::model::{Grant, SignedDuration, Timestamp};
 use crate::rules::rv::entitlement_words;
 use crate::rules::{Rule, RuleContext};
-use std::collections::BTreeMap;
+use foldhash::{HashMap, HashMapExt};
 
 pub struct RepeatedElevation;
 
@@ -19,7 +19,8 @@ impl Rule for RepeatedElevation {
             .ok()
             .and_then(|d| d.checked_mul(86_400))
             .map_or(SignedDuration::MAX, SignedDuration::from_secs);
-        let mut by_pair: BTreeMap<(&str, &str), Vec<(Timestamp, &Grant)>> = BTreeMap::new();
+        // Findings are sorted once all rules have run: a hash map is enough here.
+        let mut by_pair: HashMap<(&str, &str), Vec<(Timestamp, &Grant)>> = HashMap::new();
         for grant in ctx.grants {
             if let Some(at) = grant.activated_at.filter(|&t| t <= ctx.now) {
                 by_pair
