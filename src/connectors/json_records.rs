@@ -421,7 +421,7 @@ mod tests {
             out.push((
                 r.location,
                 r.provenance.line,
-                r.provenance.record.unwrap_or_default(),
+                r.provenance.record.unwrap_or_default().to_string(),
             ));
             Ok(())
         })?;
@@ -436,7 +436,7 @@ mod tests {
                     (
                         r.location,
                         r.provenance.line,
-                        r.provenance.record.unwrap_or_default(),
+                        r.provenance.record.unwrap_or_default().to_string(),
                     )
                 })
                 .collect(),

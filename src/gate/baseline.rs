@@ -55,7 +55,7 @@ impl FindingRef {
     pub fn location(&self) -> Option<String> {
         self.sources.first().map(|p| match p.line {
             Some(l) => format!("{}:{l}", p.file),
-            None => p.file.clone(),
+            None => p.file.to_string(),
         })
     }
 }

@@ -1,7 +1,17 @@
 //! Where a canonical record came from: the evidence trail every finding carries.
+//!
+//! Every record, graph edge, grant event summary and finding's evidence carries one, so it is
+//! kept small: `source` and `file` are shared strings (all the records of one file point at one
+//! allocation, see [`Provenance::new`]), and the record label is stored inline when it is short.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::borrow::Borrow;
+use std::cell::RefCell;
+use std::cmp::Ordering;
 use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::ops::Deref;
+use std::sync::Arc;
 
 /// The source and record a canonical item was read from.
 ///
@@ -11,19 +21,22 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Provenance {
     /// The source name from residue.yaml, or the connector name when none was given.
-    pub source: String,
-    pub file: String,
+    pub source: Arc<str>,
+    pub file: Arc<str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub record: Option<String>,
+    pub record: Option<RecordLabel>,
 }
 
 impl Provenance {
-    pub fn new(source: impl Into<String>, file: impl Into<String>) -> Self {
+    /// A provenance without line or record. `source` and `file` are interned through a small
+    /// per-thread cache of recently used strings, so the records a connector reads from one
+    /// file share one allocation of each without any lock.
+    pub fn new(source: impl AsRef<str>, file: impl AsRef<str>) -> Self {
         Provenance {
-            source: source.into(),
-            file: file.into(),
+            source: intern(source.as_ref()),
+            file: intern(file.as_ref()),
             line: None,
             record: None,
         }
@@ -34,7 +47,7 @@ impl Provenance {
         self
     }
 
-    pub fn with_record(mut self, record: impl Into<String>) -> Self {
+    pub fn with_record(mut self, record: impl Into<RecordLabel>) -> Self {
         self.record = Some(record.into());
         self
     }
@@ -55,5 +68,250 @@ impl fmt::Display for Provenance {
             write!(f, " ({record})")?;
         }
         Ok(())
+    }
+}
+
+/// How many recently used source names and file paths each thread keeps for interning.
+/// A connector alternates between one source and one file (sometimes a few files), so a
+/// handful of slots catches almost every call; a miss only costs a fresh allocation.
+const RECENT_SLOTS: usize = 8;
+
+struct Recent {
+    slots: [Option<Arc<str>>; RECENT_SLOTS],
+    next: usize,
+}
+
+thread_local! {
+    static RECENT: RefCell<Recent> = const {
+        RefCell::new(Recent { slots: [const { None }; RECENT_SLOTS], next: 0 })
+    };
+}
+
+/// `text` as a shared string, reusing the thread's recent allocation of the same text.
+fn intern(text: &str) -> Arc<str> {
+    RECENT
+        .try_with(|recent| {
+            let mut recent = recent.borrow_mut();
+            if let Some(hit) = recent.slots.iter().flatten().find(|s| &***s == text) {
+                return Arc::clone(hit);
+            }
+            let fresh: Arc<str> = Arc::from(text);
+            let next = recent.next;
+            recent.slots[next] = Some(Arc::clone(&fresh));
+            recent.next = (next + 1) % RECENT_SLOTS;
+            fresh
+        })
+        .unwrap_or_else(|_| Arc::from(text))
+}
+
+/// Longest label stored without a heap allocation (`record 322560`, `/identities/3`).
+const INLINE: usize = 22;
+
+/// Where an item sits inside its file: a JSON pointer, `record 12`, `access key 1`, ….
+///
+/// Behaves as the `str` it holds: it displays, serialises, compares, orders and hashes
+/// exactly as the same text in a `String` would; short labels (almost all) need no heap
+/// allocation.
+#[derive(Clone)]
+pub struct RecordLabel(Label);
+
+#[derive(Clone)]
+enum Label {
+    Inline { len: u8, bytes: [u8; INLINE] },
+    Heap(Box<str>),
+}
+
+impl RecordLabel {
+    pub fn as_str(&self) -> &str {
+        match &self.0 {
+            Label::Inline { len, bytes } => {
+                // Only ever filled from a whole `&str` (see `From<&str>`), so this holds.
+                std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default()
+            }
+            Label::Heap(text) => text,
+        }
+    }
+}
+
+impl From<&str> for RecordLabel {
+    fn from(text: &str) -> Self {
+        if text.len() <= INLINE {
+            let mut bytes = [0; INLINE];
+            bytes[..text.len()].copy_from_slice(text.as_bytes());
+            RecordLabel(Label::Inline {
+                len: text.len() as u8,
+                bytes,
+            })
+        } else {
+            RecordLabel(Label::Heap(text.into()))
+        }
+    }
+}
+
+impl From<String> for RecordLabel {
+    fn from(text: String) -> Self {
+        if text.len() <= INLINE {
+            RecordLabel::from(text.as_str())
+        } else {
+            RecordLabel(Label::Heap(text.into_boxed_str()))
+        }
+    }
+}
+
+impl From<&String> for RecordLabel {
+    fn from(text: &String) -> Self {
+        RecordLabel::from(text.as_str())
+    }
+}
+
+impl Default for RecordLabel {
+    fn default() -> Self {
+        RecordLabel::from("")
+    }
+}
+
+impl Deref for RecordLabel {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AsRef<str> for RecordLabel {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl Borrow<str> for RecordLabel {
+    fn borrow(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl PartialEq for RecordLabel {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for RecordLabel {}
+
+impl PartialEq<str> for RecordLabel {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for RecordLabel {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<String> for RecordLabel {
+    fn eq(&self, other: &String) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl PartialOrd for RecordLabel {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for RecordLabel {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl Hash for RecordLabel {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state)
+    }
+}
+
+impl fmt::Display for RecordLabel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // `pad`, not `write_str`: width and alignment flags apply as they do to a `str`.
+        f.pad(self.as_str())
+    }
+}
+
+impl fmt::Debug for RecordLabel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl Serialize for RecordLabel {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for RecordLabel {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(RecordLabel::from)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn provenances_of_one_file_share_their_strings() {
+        let a = Provenance::new("okta", String::from("okta/groups.json")).with_record("/0");
+        let b = Provenance::new(String::from("okta"), "okta/groups.json").with_record("/1");
+        assert!(Arc::ptr_eq(&a.source, &b.source));
+        assert!(Arc::ptr_eq(&a.file, &b.file));
+        assert_eq!(&*a.file, "okta/groups.json");
+    }
+
+    #[test]
+    fn record_labels_behave_as_their_text() {
+        let short = "record 322560";
+        let long = "/identities/12/member_of/platform-admins";
+        for text in [short, long, ""] {
+            let label = RecordLabel::from(text);
+            assert_eq!(label.as_str(), text);
+            assert_eq!(format!("{label}"), text);
+            assert_eq!(format!("{label:?}"), format!("{text:?}"));
+            assert_eq!(
+                serde_json::to_string(&label).unwrap(),
+                serde_json::to_string(text).unwrap()
+            );
+            let back: RecordLabel =
+                serde_json::from_str(&serde_json::to_string(text).unwrap()).unwrap();
+            assert_eq!(back, label);
+        }
+        // Ordered as text ("record 10" before "record 9"), whichever form each is stored in.
+        let mut labels: Vec<RecordLabel> = ["record 9", long, "record 10", short]
+            .into_iter()
+            .map(RecordLabel::from)
+            .collect();
+        labels.sort();
+        let texts: Vec<&str> = labels.iter().map(|l| l.as_str()).collect();
+        let mut expected = vec!["record 9", long, "record 10", short];
+        expected.sort();
+        assert_eq!(texts, expected);
+        let hash = |t: &dyn Fn(&mut std::collections::hash_map::DefaultHasher)| {
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            t(&mut h);
+            h.finish()
+        };
+        assert_eq!(
+            hash(&|h| RecordLabel::from(long).hash(h)),
+            hash(&|h| String::from(long).hash(h))
+        );
+    }
+
+    #[test]
+    fn the_struct_stays_small() {
+        assert_eq!(std::mem::size_of::<Option<RecordLabel>>(), 24);
+        assert!(std::mem::size_of::<Provenance>() <= 64);
     }
 }

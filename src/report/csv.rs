@@ -88,7 +88,7 @@ fn row(finding: &Finding, suppression_reason: Option<&str>) -> [String; 12] {
             .as_ref()
             .map(ToString::to_string)
             .unwrap_or_default(),
-        source.map(|p| p.file.clone()).unwrap_or_default(),
+        source.map(|p| p.file.to_string()).unwrap_or_default(),
         source
             .and_then(|p| p.line)
             .map(|line| line.to_string())

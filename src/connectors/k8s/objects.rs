@@ -643,7 +643,12 @@ mod tests {
         let objects = read_objects(text, "src", "f.yaml").unwrap();
         let got: Vec<(String, Option<u32>)> = objects
             .iter()
-            .map(|o| (o.provenance.record.clone().unwrap(), o.provenance.line))
+            .map(|o| {
+                (
+                    o.provenance.record.as_deref().unwrap().to_string(),
+                    o.provenance.line,
+                )
+            })
             .collect();
         assert_eq!(
             got,

@@ -146,10 +146,8 @@ impl<'a> Change<'a> {
     /// A provenance pointing inside this resource change (`…/change/after/<path>`).
     pub fn at(&self, path: &str) -> Provenance {
         let mut p = self.provenance.clone();
-        p.record = Some(format!(
-            "{}/change/after/{path}",
-            p.record.as_deref().unwrap_or("")
-        ));
+        p.record =
+            Some(format!("{}/change/after/{path}", p.record.as_deref().unwrap_or("")).into());
         p
     }
 }

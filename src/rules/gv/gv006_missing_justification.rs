@@ -61,9 +61,10 @@ fn missing_words(lacks_justification: bool, lacks_ticket: bool) -> Option<&'stat
 /// event: where JIT systems ask why), or its source records reasons on other grants. Grants seen only as activations in a log with no reasons anywhere (the
 /// AWS connector's grants reconstructed from CloudTrail) cannot be held to it.
 fn can_record_reason(grant: &Grant, recording: &HashSet<&str>) -> bool {
-    grant.events.iter().any(|e| {
-        e.event == GrantEventKind::Requested || recording.contains(e.provenance.source.as_str())
-    })
+    grant
+        .events
+        .iter()
+        .any(|e| e.event == GrantEventKind::Requested || recording.contains(&*e.provenance.source))
 }
 
 const JUSTIFICATION: &str = "a justification";
@@ -95,7 +96,7 @@ impl Rule for MissingJustification {
             .grant_events
             .iter()
             .filter(|e| e.justification.is_some() || e.ticket.is_some())
-            .map(|e| e.provenance.source.as_str())
+            .map(|e| &*e.provenance.source)
             .collect();
         for grant in ctx.grants.iter().filter(|g| g.was_activated()) {
             let has_justification = grant.justification.is_some();
