@@ -29,6 +29,7 @@ pub use secret::{Secret, SecretKind};
 pub use time::{SignedDuration, Timestamp};
 pub use trust::{Condition, ConditionKind, Escalation, Trust};
 
+use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -172,10 +173,18 @@ impl Inventory {
                 }),
             }
         }
-        for a in &self.assignments {
-            self.check_identity("assignment", &a.subject, &a.provenance, &mut errors);
-            self.check_role("assignment", &a.role, &a.provenance, &mut errors);
-        }
+        // The most numerous records: checked in parallel (errors are sorted below).
+        let assignment_errors: Vec<InventoryError> = self
+            .assignments
+            .par_iter()
+            .flat_map_iter(|a| {
+                let mut found = Vec::new();
+                self.check_identity("assignment", &a.subject, &a.provenance, &mut found);
+                self.check_role("assignment", &a.role, &a.provenance, &mut found);
+                found
+            })
+            .collect();
+        errors.extend(assignment_errors);
         for t in &self.trusts {
             self.check_role("trust", &t.role, &t.provenance, &mut errors);
             if self.identity(&t.principal).is_none() && self.role(&t.principal).is_none() {
@@ -220,106 +229,28 @@ impl Inventory {
             return Err(errors);
         }
 
-        self.memberships.sort_by(|a, b| {
-            (&a.member, &a.group, a.kind, a.window, &a.provenance).cmp(&(
-                &b.member,
-                &b.group,
-                b.kind,
-                b.window,
-                &b.provenance,
-            ))
-        });
-        self.memberships.dedup_by(|b, a| {
-            (&a.member, &a.group, a.kind, a.window) == (&b.member, &b.group, b.kind, b.window)
-        });
-        self.assignments.sort_by(|a, b| {
-            (
-                &a.subject,
-                &a.role,
-                a.kind,
-                a.window,
-                a.last_used,
-                &a.provenance,
-            )
-                .cmp(&(
-                    &b.subject,
-                    &b.role,
-                    b.kind,
-                    b.window,
-                    b.last_used,
-                    &b.provenance,
-                ))
-        });
-        self.assignments.dedup_by(|b, a| {
-            (&a.subject, &a.role, a.kind, a.window, a.last_used)
-                == (&b.subject, &b.role, b.kind, b.window, b.last_used)
-        });
-        self.trusts.sort_by(|a, b| {
-            (&a.role, &a.principal, &a.conditions, &a.provenance).cmp(&(
-                &b.role,
-                &b.principal,
-                &b.conditions,
-                &b.provenance,
-            ))
-        });
-        self.trusts.dedup_by(|b, a| {
-            (&a.role, &a.principal, &a.conditions) == (&b.role, &b.principal, &b.conditions)
-        });
-        self.escalations.sort_by(|a, b| {
-            (&a.principal, &a.target, &a.method, &a.provenance).cmp(&(
-                &b.principal,
-                &b.target,
-                &b.method,
-                &b.provenance,
-            ))
-        });
-        self.escalations.dedup_by(|b, a| {
-            (&a.principal, &a.target, &a.method) == (&b.principal, &b.target, &b.method)
-        });
-        self.grant_events.sort_by(|a, b| {
-            a.dedup_key()
-                .cmp(&b.dedup_key())
-                .then_with(|| a.provenance.cmp(&b.provenance))
-        });
-        self.grant_events
-            .dedup_by(|b, a| a.dedup_key().cmp(&b.dedup_key()).is_eq());
-        self.change_events.sort_by(|a, b| {
-            (
-                a.time,
-                &a.actor,
-                a.kind,
-                &a.action,
-                &a.target,
-                &a.entitlement,
-                &a.provenance,
-            )
-                .cmp(&(
-                    b.time,
-                    &b.actor,
-                    b.kind,
-                    &b.action,
-                    &b.target,
-                    &b.entitlement,
-                    &b.provenance,
-                ))
-        });
-        self.change_events.dedup_by(|b, a| {
-            (
-                a.time,
-                &a.actor,
-                a.kind,
-                &a.action,
-                &a.target,
-                &a.entitlement,
-            ) == (
-                b.time,
-                &b.actor,
-                b.kind,
-                &b.action,
-                &b.target,
-                &b.entitlement,
-            )
-        });
+        // The record lists are independent: sort them side by side, each with a stable
+        // parallel sort (the same order a serial stable sort gives).
+        let Inventory {
+            memberships,
+            assignments,
+            trusts,
+            escalations,
+            grant_events,
+            change_events,
+            ..
+        } = self;
+        rayon::join(
+            || {
+                sort_memberships(memberships);
+                sort_assignments(assignments);
+                sort_trusts_and_escalations(trusts, escalations);
+            },
+            || {
+                sort_grant_events(grant_events);
+                sort_change_events(change_events);
+            },
+        );
         self.diagnostics.sort();
         self.diagnostics.dedup();
         self.gaps.sort();
@@ -472,12 +403,126 @@ impl IdentifiedRecord for Secret {
 }
 
 /// Sorts by id; merges records equal apart from provenance; reports conflicting ones.
-fn dedup_by_id<T: IdentifiedRecord>(
+fn sort_memberships(memberships: &mut Vec<Membership>) {
+    memberships.par_sort_by(|a, b| {
+        (&a.member, &a.group, a.kind, a.window, &a.provenance).cmp(&(
+            &b.member,
+            &b.group,
+            b.kind,
+            b.window,
+            &b.provenance,
+        ))
+    });
+    memberships.dedup_by(|b, a| {
+        (&a.member, &a.group, a.kind, a.window) == (&b.member, &b.group, b.kind, b.window)
+    });
+}
+
+fn sort_assignments(assignments: &mut Vec<Assignment>) {
+    assignments.par_sort_by(|a, b| {
+        (
+            &a.subject,
+            &a.role,
+            a.kind,
+            a.window,
+            a.last_used,
+            &a.provenance,
+        )
+            .cmp(&(
+                &b.subject,
+                &b.role,
+                b.kind,
+                b.window,
+                b.last_used,
+                &b.provenance,
+            ))
+    });
+    assignments.dedup_by(|b, a| {
+        (&a.subject, &a.role, a.kind, a.window, a.last_used)
+            == (&b.subject, &b.role, b.kind, b.window, b.last_used)
+    });
+}
+
+fn sort_trusts_and_escalations(trusts: &mut Vec<Trust>, escalations: &mut Vec<Escalation>) {
+    trusts.par_sort_by(|a, b| {
+        (&a.role, &a.principal, &a.conditions, &a.provenance).cmp(&(
+            &b.role,
+            &b.principal,
+            &b.conditions,
+            &b.provenance,
+        ))
+    });
+    trusts.dedup_by(|b, a| {
+        (&a.role, &a.principal, &a.conditions) == (&b.role, &b.principal, &b.conditions)
+    });
+    escalations.par_sort_by(|a, b| {
+        (&a.principal, &a.target, &a.method, &a.provenance).cmp(&(
+            &b.principal,
+            &b.target,
+            &b.method,
+            &b.provenance,
+        ))
+    });
+    escalations.dedup_by(|b, a| {
+        (&a.principal, &a.target, &a.method) == (&b.principal, &b.target, &b.method)
+    });
+}
+
+fn sort_grant_events(grant_events: &mut Vec<GrantEvent>) {
+    grant_events.par_sort_by(|a, b| {
+        a.dedup_key()
+            .cmp(&b.dedup_key())
+            .then_with(|| a.provenance.cmp(&b.provenance))
+    });
+    grant_events.dedup_by(|b, a| a.dedup_key().cmp(&b.dedup_key()).is_eq());
+}
+
+fn sort_change_events(change_events: &mut Vec<ChangeEvent>) {
+    change_events.par_sort_by(|a, b| {
+        (
+            a.time,
+            &a.actor,
+            a.kind,
+            &a.action,
+            &a.target,
+            &a.entitlement,
+            &a.provenance,
+        )
+            .cmp(&(
+                b.time,
+                &b.actor,
+                b.kind,
+                &b.action,
+                &b.target,
+                &b.entitlement,
+                &b.provenance,
+            ))
+    });
+    change_events.dedup_by(|b, a| {
+        (
+            a.time,
+            &a.actor,
+            a.kind,
+            &a.action,
+            &a.target,
+            &a.entitlement,
+        ) == (
+            b.time,
+            &b.actor,
+            b.kind,
+            &b.action,
+            &b.target,
+            &b.entitlement,
+        )
+    });
+}
+
+fn dedup_by_id<T: IdentifiedRecord + Send>(
     items: &mut Vec<T>,
     what: &'static str,
     errors: &mut Vec<InventoryError>,
 ) {
-    items.sort_by(|a, b| {
+    items.par_sort_by(|a, b| {
         a.id()
             .cmp(b.id())
             .then_with(|| a.provenance().cmp(b.provenance()))
