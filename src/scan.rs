@@ -485,6 +485,9 @@ pub fn evaluate(
         },
         || PermissionGraph::build(inventory),
     );
+    // Rules read the reconstructed grants, never the raw events: on a large organisation
+    // the events are the biggest part of the inventory, and nothing needs them any more.
+    drop_in_background(std::mem::take(&mut inventory.grant_events));
     inventory.diagnostics.extend(diagnostics);
     inventory.diagnostics.sort();
     inventory.diagnostics.dedup();

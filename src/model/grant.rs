@@ -4,8 +4,9 @@
 //! deduplicates first, so the same set of events always gives the same grants.
 
 use super::{Diagnostic, GrantEvent, GrantEventKind, Provenance, SignedDuration, Timestamp};
+use rayon::prelude::*;
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 
 /// One JIT grant, from request to close.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -32,6 +33,11 @@ pub struct Grant {
     pub used_at: Vec<Timestamp>,
     /// Every event of this grant, sorted and deduplicated.
     pub events: Vec<GrantEventSummary>,
+    /// Whether a source this grant's events came from records reasons at all (some event of
+    /// that source, of any grant, carries a justification or a ticket): an absent reason
+    /// then means none was given, not that the log cannot say.
+    #[serde(skip)]
+    pub source_records_reasons: bool,
 }
 
 /// An event as evidence: what happened, when, by whom, read from where.
@@ -84,22 +90,42 @@ pub fn reconstruct_grants(
     default_window: SignedDuration,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<Grant> {
-    let mut by_grant: BTreeMap<&str, Vec<&GrantEvent>> = BTreeMap::new();
-    for e in events {
-        by_grant.entry(e.grant_id.as_str()).or_default().push(e);
-    }
-    let mut grants = Vec::with_capacity(by_grant.len());
-    for (id, mut evs) in by_grant {
-        evs.sort_by(|a, b| {
-            (a.time, a.event)
-                .cmp(&(b.time, b.event))
-                .then_with(|| a.dedup_key().cmp(&b.dedup_key()))
-                .then_with(|| a.provenance.cmp(&b.provenance))
-        });
-        evs.dedup_by(|b, a| a.dedup_key().cmp(&b.dedup_key()).is_eq());
-        if let Some(g) = build_grant(id, &evs, default_window, diagnostics) {
-            grants.push(g);
-        }
+    let recording: BTreeSet<&str> = events
+        .iter()
+        .filter(|e| e.justification.is_some() || e.ticket.is_some())
+        .map(|e| &*e.provenance.source)
+        .collect();
+    // Group by grant id. A finalized inventory's events are already in grant-id order, so
+    // this stable sort only confirms it; the groups come out in id order either way.
+    let mut ordered: Vec<&GrantEvent> = events.iter().collect();
+    ordered.par_sort_by(|a, b| a.grant_id.cmp(&b.grant_id));
+    let groups: Vec<&[&GrantEvent]> = ordered.chunk_by(|a, b| a.grant_id == b.grant_id).collect();
+    let built: Vec<(Option<Grant>, Vec<Diagnostic>)> = groups
+        .into_par_iter()
+        .map(|group| {
+            let mut evs = group.to_vec();
+            evs.sort_by(|a, b| {
+                (a.time, a.event)
+                    .cmp(&(b.time, b.event))
+                    .then_with(|| a.dedup_key().cmp(&b.dedup_key()))
+                    .then_with(|| a.provenance.cmp(&b.provenance))
+            });
+            evs.dedup_by(|b, a| a.dedup_key().cmp(&b.dedup_key()).is_eq());
+            let mut notes = Vec::new();
+            let grant =
+                build_grant(&evs[0].grant_id, &evs, default_window, &mut notes).map(|mut g| {
+                    g.source_records_reasons = evs
+                        .iter()
+                        .any(|e| recording.contains(&*e.provenance.source));
+                    g
+                });
+            (grant, notes)
+        })
+        .collect();
+    let mut grants = Vec::with_capacity(built.len());
+    for (grant, notes) in built {
+        grants.extend(grant);
+        diagnostics.extend(notes);
     }
     grants
 }
@@ -158,6 +184,7 @@ fn build_grant(
         reviewed_at: Vec::new(),
         used_at: Vec::new(),
         events: Vec::with_capacity(evs.len()),
+        source_records_reasons: false,
     };
     for e in evs {
         let actor = match e.event {

@@ -5,7 +5,6 @@ use super::grant_words;
 use crate::finding::{Finding, Severity};
 use crate::model::{Grant, GrantEventKind, JitPolicy};
 use crate::rules::{Rule, RuleContext};
-use std::collections::HashSet;
 
 pub struct MissingJustification;
 
@@ -60,11 +59,12 @@ fn missing_words(lacks_justification: bool, lacks_ticket: bool) -> Option<&'stat
 /// Whether the grant's log could have carried a reason: it shows the request (a `requested`
 /// event: where JIT systems ask why), or its source records reasons on other grants. Grants seen only as activations in a log with no reasons anywhere (the
 /// AWS connector's grants reconstructed from CloudTrail) cannot be held to it.
-fn can_record_reason(grant: &Grant, recording: &HashSet<&str>) -> bool {
-    grant
-        .events
-        .iter()
-        .any(|e| e.event == GrantEventKind::Requested || recording.contains(&*e.provenance.source))
+fn can_record_reason(grant: &Grant) -> bool {
+    grant.source_records_reasons
+        || grant
+            .events
+            .iter()
+            .any(|e| e.event == GrantEventKind::Requested)
 }
 
 const JUSTIFICATION: &str = "a justification";
@@ -90,14 +90,6 @@ fn unenforced<'a>(
 impl Rule for MissingJustification {
     fn evaluate(&self, ctx: &RuleContext<'_>, out: &mut Vec<Finding>) {
         let require = Require::parse(ctx.params.string("require"));
-        // Sources that record reasons at all: some event of theirs carries one.
-        let recording: HashSet<&str> = ctx
-            .inventory
-            .grant_events
-            .iter()
-            .filter(|e| e.justification.is_some() || e.ticket.is_some())
-            .map(|e| &*e.provenance.source)
-            .collect();
         for grant in ctx.grants.iter().filter(|g| g.was_activated()) {
             let has_justification = grant.justification.is_some();
             let has_ticket = grant.ticket.is_some();
@@ -107,7 +99,7 @@ impl Rule for MissingJustification {
                 .iter()
                 .filter(|p| p.role == grant.entitlement);
             let governed = policies.clone().next().is_some();
-            if !governed && !can_record_reason(grant, &recording) {
+            if !governed && !can_record_reason(grant) {
                 continue;
             }
             let gaps = unenforced(policies, grant);
