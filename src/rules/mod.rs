@@ -7,6 +7,7 @@
 
 pub mod catalog;
 mod elevation;
+mod lookups;
 pub mod params;
 mod registry;
 
@@ -23,10 +24,11 @@ use crate::config::AuditPolicy;
 use crate::finding::{fingerprint, Evidence, Finding, GrantEvidence, Severity};
 use crate::graph::{Path, PermissionGraph, ReachMode, Reached};
 use crate::model::{
-    Assignment, ChangeEvent, ChangeKind, Grant, Identity, IdentityKind, Inventory, Membership,
-    Provenance, Timestamp,
+    Assignment, ChangeEvent, Grant, Identity, IdentityKind, Inventory, Membership, Provenance,
+    Timestamp,
 };
-use foldhash::{HashMap, HashMapExt, HashSet};
+use foldhash::{HashMap, HashMapExt};
+use lookups::Lookups;
 use rayon::prelude::*;
 
 /// One rule's evaluator.
@@ -44,87 +46,6 @@ pub struct Subject<'a> {
     pub now: Timestamp,
     reach: ReachIndex<'a>,
     lookups: Lookups<'a>,
-}
-
-/// Positions of records by the keys rules look them up by, built once so that a rule asks
-/// "the grants of alice for prod-admin" without scanning every grant. Each list keeps the
-/// records' order in the inventory (or grant list), so answers come in the same order a
-/// scan would give them.
-#[derive(Default)]
-struct Lookups<'a> {
-    grants_by_principal: HashMap<&'a str, Vec<u32>>,
-    grants_by_pair: HashMap<(&'a str, &'a str), Vec<u32>>,
-    grants_by_entitlement: HashMap<&'a str, Vec<u32>>,
-    assignments_by_pair: HashMap<(&'a str, &'a str), Vec<u32>>,
-    assignments_by_subject: HashMap<&'a str, Vec<u32>>,
-    memberships_by_pair: HashMap<(&'a str, &'a str), Vec<u32>>,
-    /// Change events that name an entitlement, by (target, entitlement).
-    changes_by_pair: HashMap<(&'a str, &'a str), Vec<u32>>,
-    /// Credential-created change events by target, and by entitlement.
-    credentials_by_target: HashMap<&'a str, Vec<u32>>,
-    credentials_by_entitlement: HashMap<&'a str, Vec<u32>>,
-    secret_ids: HashSet<&'a str>,
-}
-
-impl<'a> Lookups<'a> {
-    fn build(inventory: &'a Inventory, grants: &'a [Grant]) -> Self {
-        let mut l = Lookups::default();
-        for (n, g) in grants.iter().enumerate() {
-            let n = n as u32;
-            l.grants_by_principal
-                .entry(g.principal.as_str())
-                .or_default()
-                .push(n);
-            l.grants_by_pair
-                .entry((g.principal.as_str(), g.entitlement.as_str()))
-                .or_default()
-                .push(n);
-            l.grants_by_entitlement
-                .entry(g.entitlement.as_str())
-                .or_default()
-                .push(n);
-        }
-        for (n, a) in inventory.assignments.iter().enumerate() {
-            l.assignments_by_pair
-                .entry((a.subject.as_str(), a.role.as_str()))
-                .or_default()
-                .push(n as u32);
-            l.assignments_by_subject
-                .entry(a.subject.as_str())
-                .or_default()
-                .push(n as u32);
-        }
-        for (n, m) in inventory.memberships.iter().enumerate() {
-            l.memberships_by_pair
-                .entry((m.member.as_str(), m.group.as_str()))
-                .or_default()
-                .push(n as u32);
-        }
-        for (n, c) in inventory.change_events.iter().enumerate() {
-            let n = n as u32;
-            if let Some(e) = c.entitlement.as_deref() {
-                l.changes_by_pair
-                    .entry((c.target.as_str(), e))
-                    .or_default()
-                    .push(n);
-            }
-            if c.kind == ChangeKind::CredentialCreated {
-                l.credentials_by_target
-                    .entry(c.target.as_str())
-                    .or_default()
-                    .push(n);
-                if let Some(e) = c.entitlement.as_deref() {
-                    l.credentials_by_entitlement.entry(e).or_default().push(n);
-                }
-            }
-        }
-        l.secret_ids = inventory.secrets.iter().map(|s| s.id.as_str()).collect();
-        l
-    }
-}
-
-fn positions<'m, K: std::hash::Hash + Eq>(map: &'m HashMap<K, Vec<u32>>, key: &K) -> &'m [u32] {
-    map.get(key).map(Vec::as_slice).unwrap_or(&[])
 }
 
 /// Standing and eligible reach of every acting identity, computed once in parallel.
@@ -285,7 +206,9 @@ impl<'a> RuleContext<'a> {
         principal: &'k str,
     ) -> impl ExactSizeIterator<Item = &'a Grant> + DoubleEndedIterator + Clone + 'k {
         let grants = self.grants;
-        positions(&self.lookups.grants_by_principal, &principal)
+        self.lookups
+            .grants_by_principal
+            .get(&principal)
             .iter()
             .map(|&n| &grants[n as usize])
     }
@@ -297,7 +220,9 @@ impl<'a> RuleContext<'a> {
         entitlement: &'k str,
     ) -> impl ExactSizeIterator<Item = &'a Grant> + DoubleEndedIterator + Clone + 'k {
         let grants = self.grants;
-        positions(&self.lookups.grants_by_pair, &(principal, entitlement))
+        self.lookups
+            .grants_by_pair
+            .get(&(principal, entitlement))
             .iter()
             .map(|&n| &grants[n as usize])
     }
@@ -308,7 +233,9 @@ impl<'a> RuleContext<'a> {
         entitlement: &'k str,
     ) -> impl ExactSizeIterator<Item = &'a Grant> + DoubleEndedIterator + Clone + 'k {
         let grants = self.grants;
-        positions(&self.lookups.grants_by_entitlement, &entitlement)
+        self.lookups
+            .grants_by_entitlement
+            .get(&entitlement)
             .iter()
             .map(|&n| &grants[n as usize])
     }
@@ -320,7 +247,9 @@ impl<'a> RuleContext<'a> {
         role: &'k str,
     ) -> impl ExactSizeIterator<Item = &'a Assignment> + DoubleEndedIterator + Clone + 'k {
         let all = &self.inventory.assignments;
-        positions(&self.lookups.assignments_by_pair, &(subject, role))
+        self.lookups
+            .assignments_by_pair
+            .get(&(subject, role))
             .iter()
             .map(|&n| &all[n as usize])
     }
@@ -332,7 +261,9 @@ impl<'a> RuleContext<'a> {
         subject: &'k str,
     ) -> impl ExactSizeIterator<Item = &'a Assignment> + DoubleEndedIterator + Clone + 'k {
         let all = &self.inventory.assignments;
-        positions(&self.lookups.assignments_by_subject, &subject)
+        self.lookups
+            .assignments_by_subject
+            .get(&subject)
             .iter()
             .map(|&n| &all[n as usize])
     }
@@ -344,7 +275,9 @@ impl<'a> RuleContext<'a> {
         group: &'k str,
     ) -> impl ExactSizeIterator<Item = &'a Membership> + DoubleEndedIterator + Clone + 'k {
         let all = &self.inventory.memberships;
-        positions(&self.lookups.memberships_by_pair, &(member, group))
+        self.lookups
+            .memberships_by_pair
+            .get(&(member, group))
             .iter()
             .map(|&n| &all[n as usize])
     }
@@ -357,7 +290,9 @@ impl<'a> RuleContext<'a> {
         entitlement: &'k str,
     ) -> impl ExactSizeIterator<Item = &'a ChangeEvent> + DoubleEndedIterator + Clone + 'k {
         let all = &self.inventory.change_events;
-        positions(&self.lookups.changes_by_pair, &(target, entitlement))
+        self.lookups
+            .changes_by_pair
+            .get(&(target, entitlement))
             .iter()
             .map(|&n| &all[n as usize])
     }
@@ -370,9 +305,9 @@ impl<'a> RuleContext<'a> {
         entitlement: Option<&str>,
     ) -> std::vec::IntoIter<&'a ChangeEvent> {
         let all = &self.inventory.change_events;
-        let mut found: Vec<u32> = positions(&self.lookups.credentials_by_target, &target).to_vec();
+        let mut found: Vec<u32> = self.lookups.credentials_by_target.get(&target).to_vec();
         if let Some(e) = entitlement {
-            found.extend_from_slice(positions(&self.lookups.credentials_by_entitlement, &e));
+            found.extend_from_slice(self.lookups.credentials_by_entitlement.get(&e));
             found.sort_unstable();
             found.dedup();
         }
