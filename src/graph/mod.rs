@@ -13,7 +13,7 @@ mod path;
 mod reach;
 
 pub use export::{ExportEdge, ExportNode, ExportReach, GraphFormat, ReachGraph, ReachKind};
-pub use path::{Hop, NodeRef, Path, Relation};
+pub use path::{Hop, Hops, NodeRef, Path, Relation};
 pub use reach::{ReachMode, Reached};
 
 use crate::model::{

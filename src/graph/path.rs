@@ -53,11 +53,15 @@ pub struct Hop {
     pub source: Arc<Provenance>,
 }
 
+/// The hops of a path.
+pub type Hops = smallvec::SmallVec<[Arc<Hop>; 2]>;
+
 /// A path from an identity to what it reaches.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Path {
-    /// Shared with the graph (one hop per edge, however many paths cross it).
-    pub hops: Vec<Arc<Hop>>,
+    /// Shared with the graph (one hop per edge, however many paths cross it); paths of up
+    /// to two hops, most of them, are kept inline.
+    pub hops: Hops,
     /// True when some hop is guarded by a condition (MFA, time, network, tag, approval):
     /// the reach is real but not unconditional, and findings say so.
     pub conditional: bool,

@@ -5,13 +5,12 @@
 //! Cycles (groups in groups in groups, roles that assume each other) are safe: each node
 //! is visited once per query state.
 
-use super::{EdgeKind, Hop, NodeId, NodeKind, Path, PermissionGraph, Relation};
+use super::{EdgeKind, Hops, NodeId, NodeKind, Path, PermissionGraph, Relation};
 use crate::model::{AssignmentKind, PrivilegeLevel, Timestamp};
 use foldhash::{HashMap, HashMapExt};
 use petgraph::graph::{EdgeIndex, NodeIndex};
 use serde::Serialize;
 use std::collections::VecDeque;
-use std::sync::Arc;
 
 /// Which edges a query may follow besides trusts and escalations (always followed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -222,7 +221,7 @@ impl PermissionGraph {
     }
 
     fn path_from_edges(&self, edges: &[EdgeIndex<u32>]) -> Path {
-        let hops: Vec<Arc<Hop>> = edges.iter().map(|&e| self.shared_hop(e)).collect();
+        let hops: Hops = edges.iter().map(|&e| self.shared_hop(e)).collect();
         let conditional = hops.iter().any(|h| !h.conditions.is_empty());
         let via_escalation = hops.iter().any(|h| h.relation == Relation::CanEscalate);
         Path {

@@ -243,7 +243,7 @@ pub(crate) mod test_support {
 
     pub(crate) fn sample_report() -> ScanReport {
         let path = Path {
-            hops: vec![
+            hops: smallvec::smallvec![
                 standing_hop(
                     node("alice@acme.example", "human"),
                     Relation::MemberOf,
