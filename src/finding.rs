@@ -61,7 +61,7 @@ pub struct GrantEvidence {
     pub window_end: Option<Timestamp>,
     pub window_end_recorded: bool,
     pub break_glass: bool,
-    pub events: Vec<GrantEventSummary>,
+    pub events: std::sync::Arc<[GrantEventSummary]>,
 }
 
 impl From<&Grant> for GrantEvidence {

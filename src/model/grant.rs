@@ -31,8 +31,9 @@ pub struct Grant {
     pub ticket: Option<String>,
     pub reviewed_at: Vec<Timestamp>,
     pub used_at: Vec<Timestamp>,
-    /// Every event of this grant, sorted and deduplicated.
-    pub events: Vec<GrantEventSummary>,
+    /// Every event of this grant, sorted and deduplicated; shared with the evidence of
+    /// every finding about the grant.
+    pub events: std::sync::Arc<[GrantEventSummary]>,
     /// Whether a source this grant's events came from records reasons at all (some event of
     /// that source, of any grant, carries a justification or a ticket): an absent reason
     /// then means none was given, not that the log cannot say.
@@ -183,9 +184,10 @@ fn build_grant(
         ticket: first_of(&|e| e.ticket.as_ref()),
         reviewed_at: Vec::new(),
         used_at: Vec::new(),
-        events: Vec::with_capacity(evs.len()),
+        events: std::sync::Arc::from([]),
         source_records_reasons: false,
     };
+    let mut events = Vec::with_capacity(evs.len());
     for e in evs {
         let actor = match e.event {
             GrantEventKind::Approved | GrantEventKind::Denied | GrantEventKind::Reviewed => {
@@ -229,13 +231,14 @@ fn build_grant(
             g.window_end = Some(end);
             g.window_end_recorded = true;
         }
-        g.events.push(GrantEventSummary {
+        events.push(GrantEventSummary {
             event: e.event,
             time: e.time,
             actor,
             provenance: e.provenance.clone(),
         });
     }
+    g.events = events.into();
     if g.window_end.is_none() {
         if let Some(start) = g.activated_at {
             g.window_end = start.checked_add(default_window).ok();

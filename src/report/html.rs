@@ -868,7 +868,8 @@ mod tests {
                 ev(GrantEventKind::Activated, "2026-01-01T10:00:00Z"),
                 ev(GrantEventKind::Used, "2026-01-01T11:00:00Z"),
                 ev(GrantEventKind::Used, "2026-01-02T11:00:00Z"),
-            ],
+            ]
+            .into(),
         };
         let t = timeline(&grant);
         let classes: Vec<&str> = t.points.iter().map(|p| p.class.as_str()).collect();
