@@ -86,7 +86,7 @@ pub struct Evidence {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<Path>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub grant: Option<GrantEvidence>,
+    pub grant: Option<Box<GrantEvidence>>,
     /// Named facts the message relies on (`last_used`, `age_days`, `limit`…), sorted by name.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub facts: BTreeMap<String, String>,

@@ -393,8 +393,8 @@ impl FindingView {
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
             diagram: f.evidence.path.as_ref().and_then(diagram),
-            timeline: f.evidence.grant.as_ref().map(timeline),
-            grant: f.evidence.grant.clone(),
+            timeline: f.evidence.grant.as_deref().map(timeline),
+            grant: f.evidence.grant.as_deref().cloned(),
             open: false,
             suppressed_reason: None,
             suppressed_expires: None,

@@ -173,6 +173,7 @@ impl<'a> RuleContext<'a> {
                 found
             })
             .collect();
+        out.reserve_exact(found.iter().map(Vec::len).sum());
         out.extend(found.into_iter().flatten());
     }
 
@@ -380,7 +381,7 @@ impl FindingBuilder {
             .evidence
             .sources
             .extend(grant.events.iter().map(|e| e.provenance.clone()));
-        self.finding.evidence.grant = Some(GrantEvidence::from(grant));
+        self.finding.evidence.grant = Some(Box::new(GrantEvidence::from(grant)));
         self
     }
 
@@ -479,6 +480,10 @@ pub fn run_rules(rules: &[ConfiguredRule], subject: &Subject<'_>) -> RuleRun {
         })
         .collect();
     let mut run = RuleRun::default();
+    // Sized once: a growing vector of a large organisation's findings would briefly hold
+    // up to twice their size.
+    run.findings
+        .reserve_exact(results.iter().map(|r| r.as_ref().map_or(0, Vec::len)).sum());
     for r in results {
         match r {
             Ok(f) => run.findings.extend(f),
