@@ -15,8 +15,10 @@
 //! quoted: a spreadsheet in a locale whose list separator is `;` or that splits on tabs would
 //! otherwise cut an unquoted `a;=1+1` into a second cell that starts with `=`.
 
-use super::{escape, ScanReport};
+use super::{escape, write_chunked, ScanReport, CHUNK_ITEMS};
 use crate::finding::Finding;
+use std::fmt::Write as _;
+use std::io::{self, Write};
 
 /// The header row, fixed: a column is only ever added at the end.
 pub const HEADER: [&str; 12] = [
@@ -41,61 +43,118 @@ pub fn render(report: &ScanReport) -> String {
     String::from_utf8(out).expect("CSV built from Rust strings is UTF-8")
 }
 
-/// Streams the CSV report row by row (see [`render`]).
-pub fn write(report: &ScanReport, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+/// Streams the CSV report (see [`render`]): rows are rendered in parallel, chunk by chunk,
+/// and written in order (see [`write_chunked`]).
+pub fn write(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
+    write_with_chunks(report, out, CHUNK_ITEMS)
+}
+
+fn write_with_chunks(report: &ScanReport, out: &mut dyn Write, chunk: usize) -> io::Result<()> {
     // The header is constant and needs no quoting; written plainly it stays easy to match.
     out.write_all(HEADER.join(",").as_bytes())?;
     out.write_all(b"\n")?;
-    let mut writer = ::csv::WriterBuilder::new()
-        .quote_style(::csv::QuoteStyle::Always)
-        .from_writer(out);
-    let rows = report.findings.iter().map(|f| row(f, None)).chain(
-        report
-            .suppressed
-            .iter()
-            .map(|s| row(&s.finding, Some(&s.reason))),
-    );
-    let gaps = report.coverage.gaps.iter().map(|gap| {
-        let mut cells: [String; 12] = Default::default();
-        cells[1] = "INCOMPLETE".into();
-        cells[2] = "coverage-gap".into();
-        cells[6] = gap.clone();
-        cells
-    });
-    for cells in rows.chain(gaps) {
-        // Every row has the header's width, so only the writer itself can fail.
-        writer
-            .write_record(cells.iter().map(|cell| escape::csv_cell(cell).into_owned()))
-            .map_err(std::io::Error::from)?;
+    write_chunked(&report.findings, out, chunk, |buf, _, finding| {
+        row(buf, finding, None);
+        Ok(())
+    })?;
+    write_chunked(&report.suppressed, out, chunk, |buf, _, s| {
+        row(buf, &s.finding, Some(&s.reason));
+        Ok(())
+    })?;
+    let mut buf = Vec::new();
+    for gap in &report.coverage.gaps {
+        let mut cells = [""; 12];
+        cells[1] = "INCOMPLETE";
+        cells[2] = "coverage-gap";
+        cells[6] = gap;
+        for (i, cell) in cells.into_iter().enumerate() {
+            write_cell(&mut buf, i, cell);
+        }
+        buf.push(b'\n');
     }
-    writer.flush()
+    out.write_all(&buf)
 }
 
-/// The unescaped cells of one row, in [`HEADER`] order.
-fn row(finding: &Finding, suppression_reason: Option<&str>) -> [String; 12] {
+/// One row, cells in [`HEADER`] order.
+fn row(buf: &mut Vec<u8>, finding: &Finding, suppression_reason: Option<&str>) {
     let source = finding.primary_source();
-    [
-        finding.fingerprint.clone(),
-        finding.rule_id.clone(),
-        finding.rule_name.clone(),
-        finding.severity.as_str().to_string(),
-        finding.subject.clone(),
-        finding.entitlement.clone().unwrap_or_default(),
-        finding.message.clone(),
-        finding
-            .evidence
-            .path
-            .as_ref()
-            .map(ToString::to_string)
-            .unwrap_or_default(),
-        source.map(|p| p.file.to_string()).unwrap_or_default(),
-        source
-            .and_then(|p| p.line)
-            .map(|line| line.to_string())
-            .unwrap_or_default(),
-        suppression_reason.is_some().to_string(),
-        suppression_reason.unwrap_or_default().to_string(),
-    ]
+    write_cell(buf, 0, &finding.fingerprint);
+    write_cell(buf, 1, &finding.rule_id);
+    write_cell(buf, 2, &finding.rule_name);
+    write_cell(buf, 3, finding.severity.as_str());
+    write_cell(buf, 4, &finding.subject);
+    write_cell(buf, 5, finding.entitlement.as_deref().unwrap_or_default());
+    write_cell(buf, 6, &finding.message);
+    // The path is formatted straight into the cell: no String per row.
+    buf.extend_from_slice(b",\"");
+    if let Some(path) = &finding.evidence.path {
+        let mut cell = CellWriter {
+            buf,
+            started: false,
+        };
+        write!(cell, "{path}").expect("writing to memory cannot fail");
+    }
+    buf.push(b'"');
+    write_cell(buf, 8, source.map(|p| &*p.file).unwrap_or_default());
+    // A number needs neither quoting nor neutralising.
+    buf.extend_from_slice(b",\"");
+    if let Some(line) = source.and_then(|p| p.line) {
+        io::Write::write_fmt(buf, format_args!("{line}")).expect("writing to memory cannot fail");
+    }
+    buf.push(b'"');
+    write_cell(
+        buf,
+        10,
+        if suppression_reason.is_some() {
+            "true"
+        } else {
+            "false"
+        },
+    );
+    write_cell(buf, 11, suppression_reason.unwrap_or_default());
+    buf.push(b'\n');
+}
+
+/// Cell `index` of a row, as the `csv` crate writes it with `QuoteStyle::Always`: comma
+/// separated, always quoted, quotes doubled; after [`escape::csv_cell`].
+fn write_cell(buf: &mut Vec<u8>, index: usize, cell: &str) {
+    if index > 0 {
+        buf.push(b',');
+    }
+    buf.push(b'"');
+    push_quoted(buf, &escape::csv_cell(cell));
+    buf.push(b'"');
+}
+
+/// Text inside a quoted cell: quotes doubled.
+fn push_quoted(buf: &mut Vec<u8>, text: &str) {
+    let mut parts = text.split('"');
+    if let Some(first) = parts.next() {
+        buf.extend_from_slice(first.as_bytes());
+    }
+    for part in parts {
+        buf.extend_from_slice(b"\"\"");
+        buf.extend_from_slice(part.as_bytes());
+    }
+}
+
+/// The inside of a quoted cell whose text is formatted piece by piece: the first non-empty
+/// piece starts the cell, so it is the one [`escape::csv_cell`] neutralises.
+struct CellWriter<'a> {
+    buf: &'a mut Vec<u8>,
+    started: bool,
+}
+
+impl std::fmt::Write for CellWriter<'_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        if self.started {
+            push_quoted(self.buf, s);
+        } else if !s.is_empty() {
+            self.started = true;
+            push_quoted(self.buf, &escape::csv_cell(s));
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -182,6 +241,100 @@ mod tests {
         assert_eq!(rows.len(), 4);
         assert_eq!(rows[1][4], hostile);
         assert!(text.contains("\"a,b;=1+1\n\"\"c\"\"\""), "{text}");
+    }
+
+    /// The report as the `csv` crate wrote it before rows were rendered in parallel.
+    fn with_csv_crate(report: &ScanReport) -> String {
+        let mut out = HEADER.join(",").into_bytes();
+        out.push(b'\n');
+        let mut writer = ::csv::WriterBuilder::new()
+            .quote_style(::csv::QuoteStyle::Always)
+            .from_writer(&mut out);
+        let rows = report.findings.iter().map(|f| (f, None)).chain(
+            report
+                .suppressed
+                .iter()
+                .map(|s| (&s.finding, Some(s.reason.as_str()))),
+        );
+        for (f, reason) in rows {
+            let source = f.primary_source();
+            let cells = [
+                f.fingerprint.clone(),
+                f.rule_id.clone(),
+                f.rule_name.clone(),
+                f.severity.as_str().to_string(),
+                f.subject.clone(),
+                f.entitlement.clone().unwrap_or_default(),
+                f.message.clone(),
+                f.evidence
+                    .path
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default(),
+                source.map(|p| p.file.to_string()).unwrap_or_default(),
+                source
+                    .and_then(|p| p.line)
+                    .map(|l| l.to_string())
+                    .unwrap_or_default(),
+                reason.is_some().to_string(),
+                reason.unwrap_or_default().to_string(),
+            ];
+            writer
+                .write_record(cells.iter().map(|c| escape::csv_cell(c).into_owned()))
+                .expect("writes");
+        }
+        for gap in &report.coverage.gaps {
+            let mut cells: [String; 12] = Default::default();
+            cells[1] = "INCOMPLETE".into();
+            cells[2] = "coverage-gap".into();
+            cells[6] = gap.clone();
+            writer
+                .write_record(cells.iter().map(|c| escape::csv_cell(c).into_owned()))
+                .expect("writes");
+        }
+        writer.flush().expect("flushes");
+        drop(writer);
+        String::from_utf8(out).expect("UTF-8")
+    }
+
+    #[test]
+    fn chunked_rows_are_the_csv_crates_rows() {
+        let mut hostile = report_with_subject("=a,\"b\"\n;c");
+        if let Some(path) = hostile.findings[0].evidence.path.as_mut() {
+            std::sync::Arc::make_mut(&mut path.hops[0]).from.id = "".into();
+            std::sync::Arc::make_mut(&mut path.hops[0]).to.id = "-\"x\"".into();
+        }
+        hostile.findings[1].message = "\"quoted\"\r\n@".into();
+        hostile.findings[1].entitlement = Some("+1".into());
+        hostile.suppressed[0].reason = "\"".into();
+        hostile.coverage.complete = false;
+        hostile.coverage.gaps = vec!["rule SP001 crashed: \"boom\"".into(), "=gap".into()];
+        let mut many = report_with_subject("@x");
+        let (one, two) = (many.findings[0].clone(), many.findings[1].clone());
+        many.findings = (0..50)
+            .map(|i| {
+                let mut f = if i % 2 == 0 { one.clone() } else { two.clone() };
+                f.subject = format!("user-{i}");
+                f
+            })
+            .collect();
+        many.suppressed = many.suppressed.iter().cycle().take(20).cloned().collect();
+        let mut empty = sample_report();
+        empty.findings.clear();
+        empty.suppressed.clear();
+        for report in [sample_report(), hostile, many, empty] {
+            let expected = with_csv_crate(&report);
+            assert_eq!(render(&report), expected);
+            for chunk in [1, 2, 3, 7, 1000] {
+                let mut out = Vec::new();
+                write_with_chunks(&report, &mut out, chunk).expect("writes to memory");
+                assert_eq!(
+                    String::from_utf8(out).expect("UTF-8"),
+                    expected,
+                    "chunk {chunk}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -77,7 +77,8 @@ impl ReportFormat {
     }
 
     /// Writes the report; JSON and CSV, the formats large organisations produce in bulk,
-    /// are streamed rather than built in memory first.
+    /// are streamed rather than built in memory first, their findings rendered in parallel
+    /// chunks ([`write_chunked`]).
     pub fn write(self, report: &ScanReport, out: &mut dyn std::io::Write) -> std::io::Result<()> {
         match self {
             ReportFormat::Json => json::write(report, out),
@@ -94,6 +95,70 @@ impl ReportFormat {
             ReportFormat::Sarif => sarif::render(report),
             ReportFormat::Html => html::render(report),
         }
+    }
+}
+
+/// Findings per chunk when JSON and CSV reports are rendered in parallel: a few megabytes of
+/// JSON each.
+pub(crate) const CHUNK_ITEMS: usize = 1024;
+
+/// Streams `items` to `out` in order, rendered in parallel: a window of chunks (two per
+/// thread) is rendered into reused byte buffers while the previous window is written, so
+/// at most two windows are ever in memory, however large the report. `render` appends one
+/// item to a chunk's buffer, given the item's index in `items`.
+pub(crate) fn write_chunked<T, F>(
+    items: &[T],
+    out: &mut dyn std::io::Write,
+    chunk_items: usize,
+    render: F,
+) -> std::io::Result<()>
+where
+    T: Sync,
+    F: Fn(&mut Vec<u8>, usize, &T) -> std::io::Result<()> + Sync,
+{
+    use rayon::prelude::*;
+    let chunk_items = chunk_items.max(1);
+    let window_chunks = (2 * rayon::current_num_threads()).max(2);
+    let window_items = chunk_items * window_chunks;
+    // Renders the window starting at `start` into `bufs`; returns how many chunks it filled.
+    let render_window = |bufs: &mut [Vec<u8>], start: usize| -> std::io::Result<usize> {
+        let window = &items[start..(start + window_items).min(items.len())];
+        bufs.par_iter_mut()
+            .zip(window.par_chunks(chunk_items))
+            .enumerate()
+            .try_for_each(|(c, (buf, chunk))| {
+                buf.clear();
+                let first = start + c * chunk_items;
+                chunk
+                    .iter()
+                    .enumerate()
+                    .try_for_each(|(i, item)| render(buf, first + i, item))
+            })?;
+        Ok(window.len().div_ceil(chunk_items))
+    };
+    let write = |out: &mut dyn std::io::Write, bufs: &[Vec<u8>]| {
+        bufs.iter().try_for_each(|buf| out.write_all(buf))
+    };
+    let mut front = vec![Vec::new(); window_chunks];
+    let mut back = vec![Vec::new(); window_chunks];
+    let mut start = 0;
+    let mut ready = render_window(&mut front, start)?;
+    loop {
+        let next = start + window_items;
+        if next >= items.len() {
+            return write(out, &front[..ready]);
+        }
+        // Render the next window on the pool while this thread writes the current one.
+        let mut rendered = Ok(0);
+        let mut written = Ok(());
+        rayon::in_place_scope(|s| {
+            s.spawn(|_| rendered = render_window(&mut back, next));
+            written = write(out, &front[..ready]);
+        });
+        written?;
+        ready = rendered?;
+        std::mem::swap(&mut front, &mut back);
+        start = next;
     }
 }
 
