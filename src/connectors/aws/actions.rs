@@ -5,7 +5,7 @@
 
 use super::policy::Pattern;
 use crate::model::PrivilegeLevel;
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::sync::OnceLock;
 
 const TABLE: &str = include_str!("data/iam-access-levels.tsv");
@@ -67,8 +67,8 @@ pub fn table() -> &'static ActionTable {
 impl ActionTable {
     fn parse(text: &str) -> ActionTable {
         let mut header = String::new();
-        let mut index = HashMap::new();
-        let mut by_service: HashMap<String, Vec<Action>> = HashMap::new();
+        let mut index = HashMap::with_capacity_and_hasher(20_000, Default::default());
+        let mut by_service: HashMap<String, Vec<Action>> = HashMap::default();
         for line in text.lines() {
             if let Some(h) = line.strip_prefix("# ") {
                 header = h.to_string();
@@ -85,7 +85,10 @@ impl ActionTable {
                 continue;
             };
             for n in names.split(',').filter(|n| !n.is_empty()) {
-                let name = format!("{service}:{}", n.to_ascii_lowercase());
+                let mut name = String::with_capacity(service.len() + 1 + n.len());
+                name.push_str(service);
+                name.push(':');
+                name.extend(n.chars().map(|c| c.to_ascii_lowercase()));
                 index.insert(name.clone(), level);
                 by_service
                     .entry(service.to_string())

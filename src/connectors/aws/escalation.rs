@@ -40,7 +40,8 @@ use super::policy::{conditions, Clause, Effect};
 use super::policy::{Document, Pattern};
 use super::trust::Edge;
 use crate::model::{Escalation, Inventory, PrivilegeLevel, Role};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use foldhash::HashMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
 /// `Allow * on *`: what a principal that can grant itself a policy grants itself.
@@ -57,6 +58,14 @@ fn could_be_admin(model: &Model<'_>, q: &Principal<'_>) -> bool {
     let mut l = model.layers(q);
     l.deny_only = std::mem::take(&mut l.identity);
     l.identity = vec![allow_all()];
+    // Nothing can deny or cap `*` on `*`: admin without evaluating.
+    let no_deny = l
+        .deny_only
+        .iter()
+        .all(|d| d.statements.iter().all(|s| s.effect != Effect::Deny));
+    if no_deny && l.boundary.is_none() && l.scps.is_empty() {
+        return true;
+    }
     l.level(&super::authz::account_iam(&q.partition, &q.account))
         .privilege
         == PrivilegeLevel::Admin
@@ -139,22 +148,104 @@ struct Found {
     record: String,
 }
 
-/// Roles that trust a given service principal.
-fn trusts_service(model: &Model<'_>, role: &Principal<'_>, service: &str) -> bool {
+/// The service principals each role's trust policy allows (`model.roles` order), read
+/// once: the escalation search asks this for every principal and admin role pair.
+fn trusted_services<'a>(model: &Model<'a>) -> Vec<Vec<&'a str>> {
+    let mut first: HashMap<&str, usize> = HashMap::default();
+    for (i, r) in model.details.role_detail_list.iter().enumerate() {
+        first.entry(r.arn.as_str()).or_insert(i);
+    }
     model
-        .details
-        .role_detail_list
+        .roles
         .iter()
-        .find(|r| r.arn == role.arn)
-        .and_then(|r| r.assume_role_policy_document.as_ref())
-        .is_some_and(|d| {
-            d.statements.iter().any(|s| {
-                s.effect == Effect::Allow
-                    && s.principals
-                        .as_ref()
-                        .is_some_and(|p| p.service.iter().any(|x| x == service))
-            })
+        .map(|role| {
+            let mut services = Vec::new();
+            if let Some(d) = first.get(role.arn).and_then(|&i| {
+                model.details.role_detail_list[i]
+                    .assume_role_policy_document
+                    .as_ref()
+            }) {
+                for s in d.statements.iter().filter(|s| s.effect == Effect::Allow) {
+                    if let Some(p) = &s.principals {
+                        services.extend(p.service.iter().map(String::as_str));
+                    }
+                }
+            }
+            services
         })
+        .collect()
+}
+
+/// Every action the escalation search decides. A principal none of whose identity policies
+/// has an Allow statement naming an action cannot be allowed it (whatever the resource), so
+/// the search skips it without evaluating.
+const SEARCHED: [&str; 26] = [
+    "iam:createpolicyversion",
+    "iam:setdefaultpolicyversion",
+    "iam:attachuserpolicy",
+    "iam:putuserpolicy",
+    "iam:attachrolepolicy",
+    "iam:putrolepolicy",
+    "iam:attachgrouppolicy",
+    "iam:putgrouppolicy",
+    "iam:addusertogroup",
+    "iam:createaccesskey",
+    "iam:createloginprofile",
+    "iam:updateloginprofile",
+    "iam:updateassumerolepolicy",
+    "iam:passrole",
+    "lambda:updatefunctioncode",
+    "glue:updatedevendpoint",
+    "ec2:runinstances",
+    "lambda:createfunction",
+    "lambda:invokefunction",
+    "lambda:createeventsourcemapping",
+    "cloudformation:createstack",
+    "glue:createdevendpoint",
+    "datapipeline:createpipeline",
+    "datapipeline:putpipelinedefinition",
+    "sagemaker:createnotebookinstance",
+    "sagemaker:createpresignednotebookinstanceurl",
+];
+
+/// Bit `i` set: some Allow statement of `doc` names `SEARCHED[i]`.
+fn allow_mask(doc: &Document) -> u32 {
+    let mut mask = 0;
+    for s in doc.statements.iter().filter(|s| s.effect == Effect::Allow) {
+        for (i, a) in SEARCHED.iter().enumerate() {
+            if mask & (1 << i) == 0 && s.matches_action(a) {
+                mask |= 1 << i;
+            }
+        }
+    }
+    mask
+}
+
+/// Could an identity policy with these Allow bits allow `action`? (Unlisted actions: yes.)
+fn may(mask: u32, action: &str) -> bool {
+    SEARCHED
+        .iter()
+        .position(|a| *a == action)
+        .is_none_or(|i| mask & (1 << i) != 0)
+}
+
+/// What the search reads for every principal, computed once per model.
+struct Shared<'m, 'a> {
+    admin_users: Vec<&'m Principal<'a>>,
+    admin_groups: Vec<&'m Principal<'a>>,
+    /// Admin roles, with their index in `model.roles`.
+    admin_roles: Vec<(usize, &'m Principal<'a>)>,
+    services: Vec<Vec<&'a str>>,
+    /// Principal ARN → role ARN → the first trust edge without tag gates.
+    untagged_trusts: HashMap<&'m str, HashMap<&'m str, &'m Edge>>,
+    /// Allow bits per identity document (by address).
+    masks: HashMap<usize, u32>,
+    /// `could_be_admin` per role, computed when first asked.
+    role_could_be_admin: Vec<OnceLock<bool>>,
+}
+
+fn trusts_service(shared: &Shared<'_, '_>, role: usize, service: &str) -> bool {
+    shared.services[role].contains(&service)
 }
 
 fn allow(l: &Layers<'_>, action: &str, resource: &str) -> Option<Vec<Clause>> {
@@ -164,14 +255,22 @@ fn allow(l: &Layers<'_>, action: &str, resource: &str) -> Option<Vec<Clause>> {
     }
 }
 
-fn methods(
-    model: &Model<'_>,
-    p: &Principal<'_>,
-    admin_users: &BTreeSet<&str>,
-    untagged_trusts: &HashMap<(&str, &str), &Edge>,
-    out: &mut Vec<Found>,
-) {
+fn methods(model: &Model<'_>, p: &Principal<'_>, shared: &Shared<'_, '_>, out: &mut Vec<Found>) {
     let l = model.layers(p);
+    let mask = l.identity.iter().fold(0u32, |m, d| {
+        m | shared
+            .masks
+            .get(&(*d as *const Document as usize))
+            .copied()
+            .unwrap_or_else(|| allow_mask(d))
+    });
+    let allow = |l: &Layers<'_>, action: &str, resource: &str| {
+        if may(mask, action) {
+            allow(l, action, resource)
+        } else {
+            None
+        }
+    };
     let admin = admin_target(&p.account);
     let self_grant = could_be_admin(model, p);
     let mut found = |target: &str, method: String| {
@@ -251,10 +350,10 @@ fn methods(
         }
     }
     if p.kind == PrincipalKind::User && self_grant {
-        for group in model
-            .groups
+        for group in shared
+            .admin_groups
             .iter()
-            .filter(|g| g.level.privilege == PrivilegeLevel::Admin && g.account == p.account)
+            .filter(|g| g.account == p.account)
         {
             if p.groups.iter().any(|&g| model.groups[g].arn == group.arn) {
                 continue;
@@ -271,10 +370,10 @@ fn methods(
             }
         }
     }
-    for other in model
-        .users
+    for other in shared
+        .admin_users
         .iter()
-        .filter(|u| u.arn != p.arn && u.account == p.account && admin_users.contains(u.arn))
+        .filter(|u| u.arn != p.arn && u.account == p.account)
     {
         for (action, name) in [
             ("iam:createaccesskey", "iam:CreateAccessKey"),
@@ -289,11 +388,7 @@ fn methods(
             }
         }
     }
-    for role in model
-        .roles
-        .iter()
-        .filter(|r| r.arn != p.arn && r.level.privilege == PrivilegeLevel::Admin)
-    {
+    for &(ri, role) in shared.admin_roles.iter().filter(|(_, r)| r.arn != p.arn) {
         if let Some(c) = allow(&l, "iam:updateassumerolepolicy", role.arn) {
             found(
                 role.arn,
@@ -301,7 +396,10 @@ fn methods(
             );
         }
         for (service, action, every, name, condition) in TAKE_OVER {
-            if role.account != p.account || !trusts_service(model, role, service) {
+            if role.account != p.account
+                || !may(mask, action)
+                || !trusts_service(shared, ri, service)
+            {
                 continue;
             }
             let every = Pattern::new(
@@ -325,14 +423,14 @@ fn methods(
             continue;
         };
         for (service, all, one_of) in PASS_ROLE {
-            if !trusts_service(model, role, service) {
+            if !trusts_service(shared, ri, service) {
                 continue;
             }
             let mut conds = pass.clone();
             let mut names = vec!["iam:PassRole".to_string()];
             let mut ok = true;
             for a in all {
-                match l.allowed_somewhere(a) {
+                match may(mask, a).then(|| l.allowed_somewhere(a)).flatten() {
                     Some(c) => {
                         conds.extend(c);
                         names.push(display(a));
@@ -341,10 +439,12 @@ fn methods(
                 }
             }
             if ok && !one_of.is_empty() {
-                match one_of
-                    .iter()
-                    .find_map(|a| l.allowed_somewhere(a).map(|c| (a, c)))
-                {
+                match one_of.iter().find_map(|a| {
+                    may(mask, a)
+                        .then(|| l.allowed_somewhere(a))
+                        .flatten()
+                        .map(|c| (a, c))
+                }) {
                     Some((a, c)) => {
                         conds.extend(c);
                         names.push(display(a));
@@ -361,13 +461,16 @@ fn methods(
         }
     }
     // Roles it may assume (a standing trust names it): grant one a policy, then assume it.
-    for role in model.roles.iter().filter(|r| {
+    let Some(assumable) = shared.untagged_trusts.get(p.arn) else {
+        return;
+    };
+    for (ri, role) in model.roles.iter().enumerate().filter(|(_, r)| {
         r.arn != p.arn && r.account == p.account && r.level.privilege != PrivilegeLevel::Admin
     }) {
-        let Some(&edge) = untagged_trusts.get(&(role.arn, p.arn)) else {
+        let Some(&edge) = assumable.get(role.arn) else {
             continue;
         };
-        if !could_be_admin(model, role) {
+        if !*shared.role_could_be_admin[ri].get_or_init(|| could_be_admin(model, role)) {
             continue;
         }
         for (action, name) in [
@@ -441,12 +544,44 @@ pub fn escalations(model: &Model<'_>, edges: &[Edge], inv: &mut Inventory) {
         .collect();
     // The first trust edge without tag gates per (role, principal): looked up for every
     // principal and role pair, so indexed once rather than searched each time.
-    let mut untagged_trusts: HashMap<(&str, &str), &Edge> = HashMap::new();
+    let mut untagged_trusts: HashMap<&str, HashMap<&str, &Edge>> = HashMap::default();
     for e in edges.iter().filter(|e| e.tag_gates.is_empty()) {
         untagged_trusts
-            .entry((e.role.as_str(), e.principal.as_str()))
+            .entry(e.principal.as_str())
+            .or_default()
+            .entry(e.role.as_str())
             .or_insert(e);
     }
+    let mut masks = HashMap::default();
+    for p in model.users.iter().chain(&model.groups).chain(&model.roles) {
+        for r in &p.own {
+            masks
+                .entry(r.doc as *const Document as usize)
+                .or_insert_with(|| allow_mask(r.doc));
+        }
+    }
+    let shared = Shared {
+        admin_users: model
+            .users
+            .iter()
+            .filter(|u| admin_users.contains(u.arn))
+            .collect(),
+        admin_groups: model
+            .groups
+            .iter()
+            .filter(|g| g.level.privilege == PrivilegeLevel::Admin)
+            .collect(),
+        admin_roles: model
+            .roles
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.level.privilege == PrivilegeLevel::Admin)
+            .collect(),
+        services: trusted_services(model),
+        untagged_trusts,
+        masks,
+        role_could_be_admin: model.roles.iter().map(|_| OnceLock::new()).collect(),
+    };
     // Each principal's methods are independent: search them in parallel, keep their order.
     use rayon::prelude::*;
     let principals: Vec<&Principal<'_>> = model
@@ -459,7 +594,7 @@ pub fn escalations(model: &Model<'_>, edges: &[Edge], inv: &mut Inventory) {
         .par_iter()
         .map(|p| {
             let mut found = Vec::new();
-            methods(model, p, &admin_users, &untagged_trusts, &mut found);
+            methods(model, p, &shared, &mut found);
             found
         })
         .collect::<Vec<_>>()

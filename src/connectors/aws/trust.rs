@@ -25,13 +25,14 @@
 
 use super::arn::Arn;
 use super::authz::{Model, Principal, PrincipalKind, Scope};
-use super::policy::eval::Decision;
-use super::policy::{conditions, Effect, Pattern, Statement};
+use super::policy::eval::{Decision, Layers};
+use super::policy::{conditions, Document, Effect, Pattern, Statement};
 use crate::connectors::ConnectorSettings;
 use crate::model::{
     Assignment, AssignmentKind, Condition, Diagnostic, Identity, IdentityKind, Inventory, Trust,
     Window,
 };
+use foldhash::HashMap;
 use std::collections::{BTreeMap, BTreeSet};
 
 const ASSUME: [&str; 3] = [
@@ -78,11 +79,15 @@ pub fn trusts(model: &Model<'_>, scope: &Scope<'_, '_>, inv: &mut Inventory) -> 
     let mut edges = Vec::new();
     let mut identities: BTreeMap<String, Identity> = BTreeMap::new();
     let accounts = scope.accounts();
+    // Per principal (by address) and per identity document: could it allow sts:AssumeRole?
+    let mut layers_of: HashMap<usize, Option<Layers<'_>>> = HashMap::default();
+    let mut doc_allows: HashMap<usize, bool> = HashMap::default();
     for (r, raw) in model.roles.iter().zip(&model.details.role_detail_list) {
         let Some(doc) = &raw.assume_role_policy_document else {
             continue;
         };
         let record = format!("{}/AssumeRolePolicyDocument", r.record);
+        let mut role_pattern: Option<Pattern> = None;
         let denied: Vec<&Statement> = doc
             .statements
             .iter()
@@ -223,7 +228,30 @@ pub fn trusts(model: &Model<'_>, scope: &Scope<'_, '_>, inv: &mut Inventory) -> 
                         if q.arn == r.arn || blocked(q.arn, &q.account) {
                             continue;
                         }
-                        if let Decision::Allow(c) = m.layers(q).decide("sts:assumerole", r.arn) {
+                        // Without an Allow naming sts:AssumeRole the decision cannot be Allow;
+                        // the layers of those that may are built once per principal.
+                        let layers = layers_of
+                            .entry(q as *const Principal<'_> as usize)
+                            .or_insert_with(|| {
+                                let l = m.layers(q);
+                                let may = l.identity.iter().any(|d| {
+                                    *doc_allows
+                                        .entry(*d as *const Document as usize)
+                                        .or_insert_with(|| {
+                                            d.statements.iter().any(|s| {
+                                                s.effect == Effect::Allow
+                                                    && s.matches_action("sts:assumerole")
+                                            })
+                                        })
+                                });
+                                may.then_some(l)
+                            });
+                        let Some(layers) = layers else {
+                            continue;
+                        };
+                        let role_pattern = role_pattern.get_or_insert_with(|| Pattern::new(r.arn));
+                        if let Decision::Allow(c) = layers.decide_on("sts:assumerole", role_pattern)
+                        {
                             push(q.arn.to_string(), conditions::to_conditions(&c));
                         }
                     }

@@ -579,8 +579,10 @@ pub fn build_model<'a>(
         user_index,
         role_index,
     };
+    // Each principal's level is independent of the others': evaluated in parallel.
     let levels = |m: &Model<'a>, ps: &[Principal<'a>]| -> Vec<Level> {
-        ps.iter()
+        use rayon::prelude::*;
+        ps.par_iter()
             .map(|p| m.layers(p).level(&account_iam(&p.partition, &p.account)))
             .collect()
     };

@@ -89,6 +89,12 @@ pub struct Level {
 impl<'a> Layers<'a> {
     fn resources<'s>(&self, s: &'s Statement) -> Cow<'s, Match> {
         let needs = |ps: &[Pattern]| ps.iter().any(|p| p.text.contains("${"));
+        let written = match &s.resources {
+            Match::Only(ps) | Match::AllBut(ps) => ps,
+        };
+        if self.vars.is_empty() || !needs(written) {
+            return Cow::Borrowed(&s.resources);
+        }
         let vars: Vec<(&str, &str)> = self.vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let resolve = |ps: &[Pattern]| -> Vec<Pattern> {
             ps.iter()
@@ -117,12 +123,17 @@ impl<'a> Layers<'a> {
 
     /// An unconditional Deny for `action` covering every resource in `target`.
     fn denied(&self, action: &str, target: &Match) -> bool {
+        self.denied_where(action, |m| m.covers_set(target))
+    }
+
+    /// An unconditional Deny for `action` whose resources satisfy `covers`.
+    fn denied_where(&self, action: &str, covers: impl Fn(&Match) -> bool) -> bool {
         self.all_docs().any(|d| {
             d.statements.iter().any(|s| {
                 s.effect == Effect::Deny
                     && s.conditions.is_empty()
                     && s.matches_action(action)
-                    && self.resources(s).covers_set(target)
+                    && covers(&self.resources(s))
             })
         })
     }
@@ -157,8 +168,8 @@ impl<'a> Layers<'a> {
 
     /// Decides `action` on every resource `target` matches.
     pub fn decide_on(&self, action: &str, target: &Pattern) -> Decision {
-        let as_set = Match::Only(vec![target.clone()]);
-        if self.denied(action, &as_set) {
+        // `covers_set` of the one-pattern set `[target]` is `covers(target)`.
+        if self.denied_where(action, |m| m.covers(target)) {
             return Decision::ExplicitDeny;
         }
         let Some(mut conditions) =

@@ -94,6 +94,10 @@ impl Pattern {
 
     /// Does the pattern match `text` entirely?
     pub fn matches(&self, text: &str) -> bool {
+        if text.is_ascii() {
+            let bytes = text.as_bytes();
+            return glob_with(&self.tokens, bytes.len(), |i| bytes[i] as char);
+        }
         let chars: Vec<char> = text.chars().collect();
         glob(&self.tokens, &chars)
     }
@@ -105,16 +109,12 @@ impl Pattern {
         if self.is_any() {
             return true;
         }
-        let as_text: Vec<char> = other
-            .tokens
-            .iter()
-            .map(|t| match t {
-                Token::Char(c) => *c,
-                Token::Star => '*',
-                Token::One => '?',
-            })
-            .collect();
-        glob(&self.tokens, &as_text)
+        let as_text = &other.tokens;
+        glob_with(&self.tokens, as_text.len(), |i| match as_text[i] {
+            Token::Char(c) => c,
+            Token::Star => '*',
+            Token::One => '?',
+        })
     }
 
     /// Can some string match both patterns? (Exact when one side is literal; otherwise
@@ -139,9 +139,15 @@ impl Pattern {
 
 /// Iterative glob with backtracking on the last star: linear for the patterns IAM uses.
 fn glob(p: &[Token], s: &[char]) -> bool {
+    glob_with(p, s.len(), |i| s[i])
+}
+
+/// [`glob`] over `len` characters read through `at` (no copy of the text).
+#[inline]
+fn glob_with(p: &[Token], len: usize, at: impl Fn(usize) -> char) -> bool {
     let (mut pi, mut si) = (0usize, 0usize);
     let mut star: Option<(usize, usize)> = None;
-    while si < s.len() {
+    while si < len {
         match p.get(pi) {
             Some(Token::Star) => {
                 star = Some((pi, si));
@@ -151,7 +157,7 @@ fn glob(p: &[Token], s: &[char]) -> bool {
                 pi += 1;
                 si += 1;
             }
-            Some(Token::Char(c)) if *c == s[si] => {
+            Some(Token::Char(c)) if *c == at(si) => {
                 pi += 1;
                 si += 1;
             }
