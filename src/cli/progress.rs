@@ -12,8 +12,15 @@ pub const TIMINGS_VAR: &str = "RESIDUE_TIMINGS";
 pub struct Display {
     bar: Option<ProgressBar>,
     quiet: bool,
-    /// The phase under way and when it began, when timings were asked for.
-    timing: Option<Mutex<Option<(String, Instant, Option<f64>)>>>,
+    /// The phase under way, when timings were asked for.
+    timing: Option<Mutex<Option<PhaseClock>>>,
+}
+
+/// A phase and when it began, in wall time and in the process's CPU time.
+struct PhaseClock {
+    name: String,
+    started: Instant,
+    cpu_at_start: Option<f64>,
 }
 
 impl Display {
@@ -47,7 +54,12 @@ impl Display {
         };
         let mut current = timing.lock().unwrap_or_else(|e| e.into_inner());
         let cpu_now = cpu_seconds();
-        if let Some((name, started, cpu_then)) = current.take() {
+        if let Some(PhaseClock {
+            name,
+            started,
+            cpu_at_start: cpu_then,
+        }) = current.take()
+        {
             let rss = resident_mib().map_or(String::new(), |m| format!(", resident {m} MiB"));
             let cpu = match (cpu_then, cpu_now) {
                 (Some(a), Some(b)) => format!(", cpu {:.2} s", b - a),
@@ -58,7 +70,11 @@ impl Display {
                 started.elapsed().as_secs_f64()
             );
         }
-        *current = next.map(|n| (n.to_string(), Instant::now(), cpu_now));
+        *current = next.map(|n| PhaseClock {
+            name: n.to_string(),
+            started: Instant::now(),
+            cpu_at_start: cpu_now,
+        });
     }
 }
 
