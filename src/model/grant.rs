@@ -305,6 +305,33 @@ mod tests {
     }
 
     #[test]
+    fn interleaved_grants_come_out_in_id_order_and_know_whether_their_source_records_reasons() {
+        use GrantEventKind::*;
+        let mut reasoned = ev("g2", Requested, "2026-01-01T07:00:00Z", 1);
+        reasoned.justification = Some("INC-1".into());
+        reasoned.provenance.source = "broker".into();
+        let mut quiet = ev("g3", Activated, "2026-01-01T06:00:00Z", 2);
+        quiet.provenance.source = "other-log".into();
+        quiet.ticket = None;
+        let mut same_source = ev("g1", Activated, "2026-01-01T09:00:00Z", 3);
+        same_source.provenance.source = "broker".into();
+        let events = vec![
+            quiet,
+            ev("g2", Activated, "2026-01-01T07:05:00Z", 4),
+            same_source,
+            reasoned,
+        ];
+        let grants = reconstruct_grants(&events, SignedDuration::from_hours(4), &mut Vec::new());
+        let ids: Vec<&str> = grants.iter().map(|g| g.id.as_str()).collect();
+        assert_eq!(ids, ["g1", "g2", "g3"]);
+        // g1 carries no reason itself, but its log records reasons elsewhere.
+        let records: Vec<bool> = grants.iter().map(|g| g.source_records_reasons).collect();
+        assert_eq!(records, [true, true, false]);
+        assert_eq!(grants[1].justification.as_deref(), Some("INC-1"));
+        assert_eq!(grants[1].events.len(), 2);
+    }
+
+    #[test]
     fn default_window_applies_when_none_recorded() {
         let mut e = ev("g2", GrantEventKind::Activated, "2026-01-01T08:00:00Z", 1);
         e.window_end = None;

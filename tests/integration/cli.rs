@@ -408,3 +408,37 @@ fn an_unreadable_file_in_a_scanned_directory_makes_the_audit_incomplete() {
         "the rest was audited"
     );
 }
+
+#[test]
+fn residue_timings_prints_every_phase_with_time_and_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = assert_cmd::Command::cargo_bin("residue")
+        .unwrap()
+        .current_dir(root())
+        .env("RESIDUE_TIMINGS", "1")
+        .args([
+            "scan", ACME, "--now", NOW, "--format", "json", "-q", "--out",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.code().is_some_and(|c| c <= 1), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for phase in [
+        "reading sources",
+        "checking the inventory",
+        "building the graph and grants",
+        "computing reach",
+        "evaluating rules",
+        "writing reports",
+    ] {
+        let line = stderr
+            .lines()
+            .find(|l| l.starts_with(&format!("timing: {phase}: ")))
+            .unwrap_or_else(|| panic!("no timing for {phase} in:\n{stderr}"));
+        assert!(line.contains(" s, cpu ") && line.contains(" MiB"), "{line}");
+    }
+    // Without the variable, a quiet scan prints nothing.
+    let quiet = scan_to(dir.path(), &[ACME, "--format", "json", "-q"]);
+    assert!(!String::from_utf8_lossy(&quiet.stderr).contains("timing:"));
+}
