@@ -4,7 +4,6 @@ use crate::graph::Path;
 use crate::model::{Grant, GrantEventSummary, Provenance, Timestamp};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::collections::BTreeMap;
 use std::fmt;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -88,10 +87,67 @@ pub struct Evidence {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub grant: Option<Box<GrantEvidence>>,
     /// Named facts the message relies on (`last_used`, `age_days`, `limit`…), sorted by name.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub facts: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Facts::is_empty")]
+    pub facts: Facts,
     /// The source records the finding rests on, sorted and deduplicated.
     pub sources: Vec<Provenance>,
+}
+
+/// A finding's named facts, sorted by name, each name once; serialised as a JSON object.
+///
+/// A sorted vector rather than a `BTreeMap`: findings carry three or four facts, and a
+/// B-tree node sized for eleven costs a large organisation's findings hundreds of
+/// megabytes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Facts(Vec<(String, String)>);
+
+impl Facts {
+    /// Sets `name` to `value`, replacing an earlier value of the same name.
+    pub fn insert(&mut self, name: String, value: String) {
+        match self.0.binary_search_by(|(n, _)| n.as_str().cmp(&name)) {
+            Ok(i) => self.0[i].1 = value,
+            Err(i) => self.0.insert(i, (name, value)),
+        }
+    }
+
+    pub fn get(&self, name: &str) -> Option<&String> {
+        self.0
+            .binary_search_by(|(n, _)| n.as_str().cmp(name))
+            .ok()
+            .map(|i| &self.0[i].1)
+    }
+
+    pub fn contains_key(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+
+    /// (name, value) pairs in name order.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &String)> {
+        self.0.iter().map(|(n, v)| (n, v))
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl std::ops::Index<&str> for Facts {
+    type Output = String;
+
+    fn index(&self, name: &str) -> &String {
+        self.get(name)
+            .unwrap_or_else(|| panic!("no fact named `{name}`"))
+    }
+}
+
+impl Serialize for Facts {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.iter())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -166,6 +222,21 @@ mod tests {
         assert_ne!(
             fingerprint("R", "a", None, ""),
             fingerprint("R", "a", Some(""), "x")
+        );
+    }
+
+    #[test]
+    fn facts_stay_sorted_unique_and_serialise_as_an_object() {
+        let mut facts = Facts::default();
+        facts.insert("limit".into(), "90".into());
+        facts.insert("age_days".into(), "412".into());
+        facts.insert("limit".into(), "60".into());
+        assert_eq!(facts.len(), 2);
+        assert_eq!(facts["limit"], "60");
+        assert!(facts.contains_key("age_days") && !facts.contains_key("owner"));
+        assert_eq!(
+            serde_json::to_string(&facts).unwrap(),
+            r#"{"age_days":"412","limit":"60"}"#
         );
     }
 
