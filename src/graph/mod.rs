@@ -73,8 +73,9 @@ pub enum EdgeKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Edge {
     pub kind: EdgeKind,
-    /// Shared with the hops of every path through the edge.
-    pub provenance: Arc<Provenance>,
+    /// Where the edge was read; the hop made for the edge (once, shared by every path) takes
+    /// its own shared copy.
+    pub provenance: Provenance,
 }
 
 /// Which namespace a node id lives in: identities and roles may share ids across sources.
@@ -141,7 +142,7 @@ impl PermissionGraph {
                             kind: m.kind,
                             window: m.window,
                         },
-                        provenance: Arc::new(m.provenance.clone()),
+                        provenance: m.provenance.clone(),
                     },
                 );
             }
@@ -159,7 +160,7 @@ impl PermissionGraph {
                             kind: a.kind,
                             window: a.window,
                         },
-                        provenance: Arc::new(a.provenance.clone()),
+                        provenance: a.provenance.clone(),
                     },
                 );
             }
@@ -175,7 +176,7 @@ impl PermissionGraph {
                         kind: EdgeKind::CanAssume {
                             conditions: t.conditions.clone(),
                         },
-                        provenance: Arc::new(t.provenance.clone()),
+                        provenance: t.provenance.clone(),
                     },
                 );
             }
@@ -192,7 +193,7 @@ impl PermissionGraph {
                         kind: EdgeKind::CanEscalate {
                             method: Arc::from(e.method.as_str()),
                         },
-                        provenance: Arc::new(e.provenance.clone()),
+                        provenance: e.provenance.clone(),
                     },
                 );
             }
@@ -209,7 +210,7 @@ impl PermissionGraph {
                     n,
                     Edge {
                         kind: EdgeKind::Holds,
-                        provenance: Arc::new(s.provenance.clone()),
+                        provenance: s.provenance.clone(),
                     },
                 );
             }
@@ -361,7 +362,7 @@ impl PermissionGraph {
             conditions,
             method,
             to: self.node_ref(to),
-            source: Arc::clone(&edge.provenance),
+            source: Arc::new(edge.provenance.clone()),
         }
     }
 
