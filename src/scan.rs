@@ -464,7 +464,8 @@ pub fn load_inventory(
 }
 
 /// Evaluates the configured rules over a finalized inventory. Returns the sorted findings and
-/// the coverage gaps (rules that crashed).
+/// the coverage gaps (rules that crashed). The inventory's raw grant events are consumed:
+/// rules read the grants reconstructed from them, and the events are freed.
 pub fn evaluate(
     inventory: &mut Inventory,
     config: &Config,
