@@ -138,6 +138,17 @@ impl Subject<'_> {
     }
 }
 
+/// The records at `positions` (an index's answer) in `all`, in position order.
+fn records<'a, 'k, T>(
+    positions: &'k [u32],
+    all: &'a [T],
+) -> impl ExactSizeIterator<Item = &'a T> + DoubleEndedIterator + Clone + 'k
+where
+    'a: 'k,
+{
+    positions.iter().map(move |&n| &all[n as usize])
+}
+
 /// What one rule sees while it runs.
 pub struct RuleContext<'a> {
     pub inventory: &'a Inventory,
@@ -206,12 +217,10 @@ impl<'a> RuleContext<'a> {
         &'k self,
         principal: &'k str,
     ) -> impl ExactSizeIterator<Item = &'a Grant> + DoubleEndedIterator + Clone + 'k {
-        let grants = self.grants;
-        self.lookups
-            .grants_by_principal
-            .get(&principal)
-            .iter()
-            .map(|&n| &grants[n as usize])
+        records(
+            self.lookups.grants_by_principal.get(&principal),
+            self.grants,
+        )
     }
 
     /// The grants of `entitlement` to `principal`, in grant order.
@@ -220,12 +229,10 @@ impl<'a> RuleContext<'a> {
         principal: &'k str,
         entitlement: &'k str,
     ) -> impl ExactSizeIterator<Item = &'a Grant> + DoubleEndedIterator + Clone + 'k {
-        let grants = self.grants;
-        self.lookups
-            .grants_by_pair
-            .get(&(principal, entitlement))
-            .iter()
-            .map(|&n| &grants[n as usize])
+        records(
+            self.lookups.grants_by_pair.get(&(principal, entitlement)),
+            self.grants,
+        )
     }
 
     /// The grants of `entitlement` to anyone, in grant order.
@@ -233,12 +240,10 @@ impl<'a> RuleContext<'a> {
         &'k self,
         entitlement: &'k str,
     ) -> impl ExactSizeIterator<Item = &'a Grant> + DoubleEndedIterator + Clone + 'k {
-        let grants = self.grants;
-        self.lookups
-            .grants_by_entitlement
-            .get(&entitlement)
-            .iter()
-            .map(|&n| &grants[n as usize])
+        records(
+            self.lookups.grants_by_entitlement.get(&entitlement),
+            self.grants,
+        )
     }
 
     /// Assignments of `role` to `subject` (any kind, any window), in inventory order.
@@ -247,12 +252,10 @@ impl<'a> RuleContext<'a> {
         subject: &'k str,
         role: &'k str,
     ) -> impl ExactSizeIterator<Item = &'a Assignment> + DoubleEndedIterator + Clone + 'k {
-        let all = &self.inventory.assignments;
-        self.lookups
-            .assignments_by_pair
-            .get(&(subject, role))
-            .iter()
-            .map(|&n| &all[n as usize])
+        records(
+            self.lookups.assignments_by_pair.get(&(subject, role)),
+            &self.inventory.assignments,
+        )
     }
 
     /// Assignments of any role to `subject` (any kind, any window), in inventory order: one
@@ -261,12 +264,10 @@ impl<'a> RuleContext<'a> {
         &'k self,
         subject: &'k str,
     ) -> impl ExactSizeIterator<Item = &'a Assignment> + DoubleEndedIterator + Clone + 'k {
-        let all = &self.inventory.assignments;
-        self.lookups
-            .assignments_by_subject
-            .get(&subject)
-            .iter()
-            .map(|&n| &all[n as usize])
+        records(
+            self.lookups.assignments_by_subject.get(&subject),
+            &self.inventory.assignments,
+        )
     }
 
     /// Memberships of `member` in `group` (any kind, any window), in inventory order.
@@ -275,12 +276,10 @@ impl<'a> RuleContext<'a> {
         member: &'k str,
         group: &'k str,
     ) -> impl ExactSizeIterator<Item = &'a Membership> + DoubleEndedIterator + Clone + 'k {
-        let all = &self.inventory.memberships;
-        self.lookups
-            .memberships_by_pair
-            .get(&(member, group))
-            .iter()
-            .map(|&n| &all[n as usize])
+        records(
+            self.lookups.memberships_by_pair.get(&(member, group)),
+            &self.inventory.memberships,
+        )
     }
 
     /// Change events whose target is `target` and whose entitlement is `entitlement`, in
@@ -290,12 +289,10 @@ impl<'a> RuleContext<'a> {
         target: &'k str,
         entitlement: &'k str,
     ) -> impl ExactSizeIterator<Item = &'a ChangeEvent> + DoubleEndedIterator + Clone + 'k {
-        let all = &self.inventory.change_events;
-        self.lookups
-            .changes_by_pair
-            .get(&(target, entitlement))
-            .iter()
-            .map(|&n| &all[n as usize])
+        records(
+            self.lookups.changes_by_pair.get(&(target, entitlement)),
+            &self.inventory.change_events,
+        )
     }
 
     /// Credential-created change events whose target is `target` or whose entitlement is
@@ -312,11 +309,7 @@ impl<'a> RuleContext<'a> {
             found.sort_unstable();
             found.dedup();
         }
-        found
-            .into_iter()
-            .map(|n| &all[n as usize])
-            .collect::<Vec<_>>()
-            .into_iter()
+        records(&found, all).collect::<Vec<_>>().into_iter()
     }
 
     /// Whether some secret in the inventory has this id.
