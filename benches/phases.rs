@@ -124,7 +124,7 @@ fn phases(c: &mut Criterion) {
                 .sum::<usize>()
         })
     });
-    g.bench_function("rule context (reach of every identity, lookups)", |b| {
+    g.bench_function("rule context (record lookups)", |b| {
         b.iter(|| Subject::new(&inventory, &graph, &grants, &org.config.policy, now))
     });
     let subject = Subject::new(&inventory, &graph, &grants, &org.config.policy, now);

@@ -492,13 +492,12 @@ pub fn evaluate(
     inventory.diagnostics.extend(diagnostics);
     inventory.diagnostics.sort();
     inventory.diagnostics.dedup();
-    progress.phase("computing reach");
-    let mut subject = Subject::new(inventory, &graph, &grants, &config.policy, now);
+    progress.phase("indexing records for the rules");
+    let subject = Subject::new(inventory, &graph, &grants, &config.policy, now);
     progress.phase("evaluating rules");
     let run = run_rules(&config.rules, &subject);
-    let reach = subject.take_reach();
     drop(subject);
-    drop_in_background((graph, grants, reach));
+    drop_in_background((graph, grants));
     let mut gaps: Vec<String> = inventory
         .gaps
         .iter()

@@ -108,9 +108,12 @@ impl PermissionGraph {
         let mut pg = PermissionGraph {
             g: DiGraph::with_capacity(
                 inv.identities.len() + inv.roles.len() + inv.secrets.len(),
+                // Every kind of edge counted: one edge over the capacity doubles the
+                // largest allocation of the graph.
                 inv.memberships.len()
                     + inv.assignments.len()
                     + inv.trusts.len()
+                    + inv.escalations.len()
                     + inv.secrets.len(),
             ),
             identities: HashMap::with_capacity(inv.identities.len()),

@@ -311,6 +311,11 @@ impl Inventory {
         self.identity_index.get(id).map(|&i| &self.identities[i])
     }
 
+    /// Where the identity sits in `identities` (a finalized inventory's index).
+    pub fn identity_position(&self, id: &str) -> Option<usize> {
+        self.identity_index.get(id).copied()
+    }
+
     pub fn role(&self, id: &str) -> Option<&Role> {
         self.role_index.get(id).map(|&i| &self.roles[i])
     }

@@ -35,24 +35,36 @@ use rayon::prelude::*;
 pub trait Rule: Send + Sync {
     /// Appends the rule's findings to `out`. Must not read the clock or any file.
     fn evaluate(&self, ctx: &RuleContext<'_>, out: &mut Vec<Finding>);
+
+    /// Whether the rule reads reach ([`RuleContext::standing_reach`], `escalation_reach`,
+    /// `eligible_reach`). Such a rule is run once per chunk of identities with the reach of
+    /// that chunk only, so it must judge each identity of [`RuleContext::identities`] on its
+    /// own. Reach is held for one chunk at a time because every identity's reach together
+    /// is among the largest things a scan of a large organisation holds. A rule that reads
+    /// reach without saying so crashes, and the crash is reported.
+    fn reads_reach(&self) -> bool {
+        false
+    }
 }
 
-/// What the scan shares with every rule: the data, computed once.
+/// What the scan shares with every rule: the data and its indexes, computed once.
 pub struct Subject<'a> {
     pub inventory: &'a Inventory,
     pub graph: &'a PermissionGraph,
     pub grants: &'a [Grant],
     pub policy: &'a AuditPolicy,
     pub now: Timestamp,
-    reach: ReachIndex<'a>,
     lookups: Lookups<'a>,
 }
 
-/// Standing and eligible reach of every acting identity, computed once in parallel.
+/// Standing and eligible reach of the acting identities of one chunk of the inventory's
+/// identities, computed in parallel.
 struct ReachIndex<'a> {
     /// Position in `reach` of each identity's entry.
     by_identity: HashMap<&'a str, usize>,
     reach: Vec<IdentityReach>,
+    /// The positions in the inventory's identities the index was computed for.
+    covers: std::ops::Range<usize>,
 }
 
 struct IdentityReach {
@@ -61,9 +73,58 @@ struct IdentityReach {
     eligible: Vec<Reached>,
 }
 
-impl ReachIndex<'_> {
-    fn get(&self, identity: &str) -> Option<&IdentityReach> {
-        self.by_identity.get(identity).map(|&i| &self.reach[i])
+impl<'a> ReachIndex<'a> {
+    /// The reach of every acting identity among `inventory.identities[covers]`.
+    fn compute(subject: &Subject<'a>, covers: std::ops::Range<usize>) -> Self {
+        let (graph, now) = (subject.graph, subject.now);
+        let computed: Vec<(&'a str, IdentityReach)> = subject.inventory.identities[covers.clone()]
+            .par_iter()
+            .filter(|i| i.kind != IdentityKind::Group)
+            .filter_map(|i| {
+                let n = graph.identity(&i.id)?;
+                // Roles reachable only by an escalation method are not held yet: they are
+                // SP004's business, not that of rules about standing privilege.
+                let (escalation, standing) = graph
+                    .reach(n, now, ReachMode::Standing)
+                    .into_iter()
+                    .partition(|r| r.path.via_escalation);
+                let eligible = graph.eligible_reach(n, now);
+                Some((
+                    i.id.as_str(),
+                    IdentityReach {
+                        standing,
+                        escalation,
+                        eligible,
+                    },
+                ))
+            })
+            .collect();
+        let mut index = ReachIndex {
+            by_identity: HashMap::with_capacity(computed.len()),
+            reach: Vec::with_capacity(computed.len()),
+            covers,
+        };
+        for (id, entry) in computed {
+            index.by_identity.insert(id, index.reach.len());
+            index.reach.push(entry);
+        }
+        index
+    }
+
+    /// The identity's reach; `None` for groups and ids no identity has. Panics for an
+    /// identity outside the chunk: its reach was not computed, and an empty answer would
+    /// be a silent false negative.
+    fn get(&self, inventory: &Inventory, identity: &str) -> Option<&IdentityReach> {
+        if let Some(&i) = self.by_identity.get(identity) {
+            return Some(&self.reach[i]);
+        }
+        if let Some(position) = inventory.identity_position(identity) {
+            assert!(
+                self.covers.contains(&position),
+                "reach of {identity} was read while judging other identities"
+            );
+        }
+        None
     }
 }
 
@@ -75,66 +136,14 @@ impl<'a> Subject<'a> {
         policy: &'a AuditPolicy,
         now: Timestamp,
     ) -> Self {
-        let (computed, lookups) = rayon::join(
-            || -> Vec<(&'a str, IdentityReach)> {
-                inventory
-                    .identities
-                    .par_iter()
-                    .filter(|i| i.kind != IdentityKind::Group)
-                    .filter_map(|i| {
-                        let n = graph.identity(&i.id)?;
-                        // Roles reachable only by an escalation method are not held yet:
-                        // they are SP004's business, not that of rules about standing
-                        // privilege.
-                        let (escalation, standing) = graph
-                            .reach(n, now, ReachMode::Standing)
-                            .into_iter()
-                            .partition(|r| r.path.via_escalation);
-                        let eligible = graph.eligible_reach(n, now);
-                        Some((
-                            i.id.as_str(),
-                            IdentityReach {
-                                standing,
-                                escalation,
-                                eligible,
-                            },
-                        ))
-                    })
-                    .collect()
-            },
-            || Lookups::build(inventory, grants),
-        );
-        // The partition happened in parallel; what is left on one thread is an index of
-        // borrowed ids.
-        let mut reach = ReachIndex {
-            by_identity: HashMap::with_capacity(computed.len()),
-            reach: Vec::with_capacity(computed.len()),
-        };
-        for (id, entry) in computed {
-            reach.by_identity.insert(id, reach.reach.len());
-            reach.reach.push(entry);
-        }
         Subject {
             inventory,
             graph,
             grants,
             policy,
             now,
-            reach,
-            lookups,
+            lookups: Lookups::build(inventory, grants),
         }
-    }
-}
-
-/// Every identity's computed reach, taken out of a [`Subject`] once the rules have run, so
-/// that it can be freed elsewhere.
-pub struct ComputedReach(#[allow(dead_code)] Vec<IdentityReach>);
-
-impl Subject<'_> {
-    /// Takes the computed reach out (the subject answers nothing about reach afterwards).
-    pub fn take_reach(&mut self) -> ComputedReach {
-        self.reach.by_identity.clear();
-        ComputedReach(std::mem::take(&mut self.reach.reach))
     }
 }
 
@@ -159,7 +168,10 @@ pub struct RuleContext<'a> {
     pub params: &'a RuleParams,
     pub meta: &'a RuleMeta,
     pub severity: Severity,
-    reach: &'a ReachIndex<'a>,
+    /// The identities this evaluation judges: all of them, or one chunk for a rule that
+    /// reads reach (see [`Rule::reads_reach`]).
+    identities: &'a [Identity],
+    reach: Option<&'a ReachIndex<'a>>,
     lookups: &'a Lookups<'a>,
 }
 
@@ -174,7 +186,6 @@ impl<'a> RuleContext<'a> {
         judge: impl Fn(&'a Identity, &mut Vec<Finding>) + Sync,
     ) {
         let found: Vec<Vec<Finding>> = self
-            .inventory
             .identities
             .par_iter()
             .with_min_len(64)
@@ -188,27 +199,42 @@ impl<'a> RuleContext<'a> {
         out.extend(found.into_iter().flatten());
     }
 
+    /// The identities the rule judges in this evaluation, in inventory order: every
+    /// identity, or one chunk of them for a rule that reads reach.
+    pub fn identities(&self) -> &'a [Identity] {
+        self.identities
+    }
+
+    /// The identity's computed reach. Panics (the run reports the rule as crashed) when the
+    /// rule did not declare that it reads reach, or asks about an identity it is not judging.
+    fn reach_of(&self, identity: &str) -> Option<&'a IdentityReach> {
+        let Some(reach) = self.reach else {
+            panic!(
+                "rule {} reads reach but does not declare it (Rule::reads_reach)",
+                self.meta.id
+            );
+        };
+        reach.get(self.inventory, identity)
+    }
+
     /// Roles the identity holds through standing edges at the audit time (lingering
     /// temporary grants included, escalation methods excluded), sorted by role id. Empty for
     /// groups and unknown ids.
     pub fn standing_reach(&self, identity: &str) -> &'a [Reached] {
-        self.reach
-            .get(identity)
+        self.reach_of(identity)
             .map_or(&[], |r| r.standing.as_slice())
     }
 
     /// Roles the identity does not hold but can obtain through a privilege-escalation
     /// method (every such path has a `can-escalate` hop), sorted by role id.
     pub fn escalation_reach(&self, identity: &str) -> &'a [Reached] {
-        self.reach
-            .get(identity)
+        self.reach_of(identity)
             .map_or(&[], |r| r.escalation.as_slice())
     }
 
     /// Roles the identity may reach by one JIT activation, sorted by role id.
     pub fn eligible_reach(&self, identity: &str) -> &'a [Reached] {
-        self.reach
-            .get(identity)
+        self.reach_of(identity)
             .map_or(&[], |r| r.eligible.as_slice())
     }
 
@@ -445,48 +471,165 @@ pub struct RuleRun {
 
 /// Runs the rules in parallel. A panicking rule is caught and reported, never dropped.
 pub fn run_rules(rules: &[ConfiguredRule], subject: &Subject<'_>) -> RuleRun {
-    let results: Vec<Result<Vec<Finding>, RuleCrash>> = rules
-        .par_iter()
-        .map(|c| {
-            let ctx = RuleContext {
-                inventory: subject.inventory,
-                graph: subject.graph,
-                grants: subject.grants,
-                policy: subject.policy,
-                now: subject.now,
-                params: &c.params,
-                meta: &c.rule.meta,
-                severity: c.severity,
-                reach: &subject.reach,
-                lookups: &subject.lookups,
-            };
-            let mut out = Vec::new();
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                crash_if_requested(&c.rule.meta.id);
-                c.rule.evaluator.evaluate(&ctx, &mut out)
-            }))
-            .map(|_| out)
-            .map_err(|payload| RuleCrash {
-                rule_id: c.rule.meta.id.clone(),
-                message: panic_message(&payload),
-            })
-        })
-        .collect();
+    let (by_chunk, whole): (Vec<&ConfiguredRule>, Vec<&ConfiguredRule>) =
+        rules.iter().partition(|c| c.rule.evaluator.reads_reach());
+    // The rules that read reach go chunk by chunk while the others run beside them.
+    let (mut results, chunked) = rayon::join(
+        || {
+            whole
+                .par_iter()
+                .map(|c| evaluate_rule(c, subject, &subject.inventory.identities, None))
+                .collect::<Vec<_>>()
+        },
+        || run_by_chunk(&by_chunk, subject, REACH_CHUNK),
+    );
+    results.extend(chunked);
     let mut run = RuleRun::default();
-    // Sized once: a growing vector of a large organisation's findings would briefly hold
-    // up to twice their size.
-    run.findings
-        .reserve_exact(results.iter().map(|r| r.as_ref().map_or(0, Vec::len)).sum());
+    let mut found = Vec::with_capacity(results.len());
     for r in results {
         match r {
-            Ok(f) => run.findings.extend(f),
+            Ok(f) => found.push(f),
             Err(c) => run.crashes.push(c),
         }
     }
-    run.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    run.findings = concat_largest_first(found);
+    sort_findings(&mut run.findings);
     run.findings.dedup_by(|b, a| a.fingerprint == b.fingerprint);
     run.crashes.sort_by(|a, b| a.rule_id.cmp(&b.rule_id));
     run
+}
+
+/// How many identities a chunk of the reach-reading rules' run judges: large enough that
+/// both cores stay busy inside a chunk, small enough that a chunk's reach is a few tens of
+/// megabytes.
+const REACH_CHUNK: usize = 16_384;
+
+/// Runs the rules that read reach over the identities chunk by chunk: each chunk's reach is
+/// computed once, shared by those rules, and freed before the next chunk. A rule's
+/// findings come out in identity order, as from one pass over all identities; a rule that
+/// crashes in one chunk reports nothing, as if it had crashed in a single pass.
+fn run_by_chunk(
+    rules: &[&ConfiguredRule],
+    subject: &Subject<'_>,
+    chunk_len: usize,
+) -> Vec<Result<Vec<Finding>, RuleCrash>> {
+    let mut results: Vec<Result<Vec<Finding>, RuleCrash>> =
+        rules.iter().map(|_| Ok(Vec::new())).collect();
+    if rules.is_empty() {
+        return results;
+    }
+    let identities = &subject.inventory.identities;
+    let mut start = 0;
+    loop {
+        let end = identities.len().min(start + chunk_len.max(1));
+        let reach = ReachIndex::compute(subject, start..end);
+        let chunk: Vec<Option<Result<Vec<Finding>, RuleCrash>>> = rules
+            .par_iter()
+            .zip(results.par_iter())
+            .map(|(c, so_far)| {
+                so_far
+                    .is_ok()
+                    .then(|| evaluate_rule(c, subject, &identities[start..end], Some(&reach)))
+            })
+            .collect();
+        for (so_far, found) in results.iter_mut().zip(chunk) {
+            match (so_far, found) {
+                (Ok(all), Some(Ok(found))) => all.extend(found),
+                (so_far, Some(Err(crash))) => *so_far = Err(crash),
+                _ => {}
+            }
+        }
+        if end == identities.len() {
+            return results;
+        }
+        start = end;
+    }
+}
+
+/// Runs one rule over `identities` (with their reach, for a rule that reads it), catching
+/// a panic as a crash of the rule.
+fn evaluate_rule<'a>(
+    c: &'a ConfiguredRule,
+    subject: &'a Subject<'a>,
+    identities: &'a [Identity],
+    reach: Option<&'a ReachIndex<'a>>,
+) -> Result<Vec<Finding>, RuleCrash> {
+    let ctx = RuleContext {
+        inventory: subject.inventory,
+        graph: subject.graph,
+        grants: subject.grants,
+        policy: subject.policy,
+        now: subject.now,
+        params: &c.params,
+        meta: &c.rule.meta,
+        severity: c.severity,
+        identities,
+        reach,
+        lookups: &subject.lookups,
+    };
+    let mut out = Vec::new();
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        crash_if_requested(&c.rule.meta.id);
+        c.rule.evaluator.evaluate(&ctx, &mut out)
+    }))
+    .map(|_| out)
+    .map_err(|payload| RuleCrash {
+        rule_id: c.rule.meta.id.clone(),
+        message: panic_message(&payload),
+    })
+}
+
+/// Every rule's findings in one vector. The largest rule's vector is grown in place to
+/// hold the others (the allocator remaps a large block instead of copying it), so a large
+/// organisation's findings are held once plus the smaller rules', never twice over. The
+/// order between rules does not matter: [`sort_findings`] orders them all.
+fn concat_largest_first(mut found: Vec<Vec<Finding>>) -> Vec<Finding> {
+    let Some(largest) = (0..found.len()).max_by_key(|&i| (found[i].len(), std::cmp::Reverse(i)))
+    else {
+        return Vec::new();
+    };
+    let mut all = std::mem::take(&mut found[largest]);
+    all.reserve_exact(found.iter().map(Vec::len).sum());
+    for f in found {
+        all.extend(f);
+    }
+    all
+}
+
+/// Sorts findings by [`Finding::sort_key`], keeping the order in which equal keys were
+/// found (as a stable sort would). It sorts positions, not findings, and then moves each
+/// finding once along the cycles of the permutation: a stable sort of the findings
+/// themselves would allocate room for half of them again.
+fn sort_findings(findings: &mut [Finding]) {
+    let mut order: Vec<u32> = (0..findings.len() as u32).collect();
+    {
+        let by_key: &[Finding] = findings;
+        order.par_sort_unstable_by(|&a, &b| {
+            by_key[a as usize]
+                .sort_key()
+                .cmp(&by_key[b as usize].sort_key())
+                .then(a.cmp(&b))
+        });
+    }
+    apply_order(findings, &order);
+}
+
+/// Rearranges `items` so that position `k` holds what was at `order[k]` (a permutation of
+/// the positions), by swaps along each cycle.
+fn apply_order<T>(items: &mut [T], order: &[u32]) {
+    let mut placed = vec![false; items.len()];
+    for start in 0..items.len() {
+        let mut at = start;
+        while !placed[at] {
+            placed[at] = true;
+            let from = order[at] as usize;
+            if from == start {
+                break;
+            }
+            items.swap(at, from);
+            at = from;
+        }
+    }
 }
 
 /// The environment variable a debug build reads to make the named rules (comma-separated

@@ -428,7 +428,7 @@ fn residue_timings_prints_every_phase_with_time_and_memory() {
         "reading sources",
         "checking the inventory",
         "building the graph and grants",
-        "computing reach",
+        "indexing records for the rules",
         "evaluating rules",
         "writing reports",
     ] {

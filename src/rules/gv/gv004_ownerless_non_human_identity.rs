@@ -8,8 +8,12 @@ use crate::rules::{Rule, RuleContext};
 pub struct OwnerlessNonHumanIdentity;
 
 impl Rule for OwnerlessNonHumanIdentity {
+    fn reads_reach(&self) -> bool {
+        true
+    }
+
     fn evaluate(&self, ctx: &RuleContext<'_>, out: &mut Vec<Finding>) {
-        for identity in &ctx.inventory.identities {
+        for identity in ctx.identities() {
             let owned = identity
                 .owner
                 .as_deref()

@@ -8,6 +8,10 @@ use crate::rules::{Rule, RuleContext};
 pub struct StandingAdmin;
 
 impl Rule for StandingAdmin {
+    fn reads_reach(&self) -> bool {
+        true
+    }
+
     fn evaluate(&self, ctx: &RuleContext<'_>, out: &mut Vec<Finding>) {
         ctx.for_each_identity(out, |identity, out| {
             // Groups never act and disabled identities cannot sign in; break-glass accounts

@@ -10,6 +10,10 @@ use crate::rules::{Rule, RuleContext};
 pub struct StandingBehindJit;
 
 impl Rule for StandingBehindJit {
+    fn reads_reach(&self) -> bool {
+        true
+    }
+
     fn evaluate(&self, ctx: &RuleContext<'_>, out: &mut Vec<Finding>) {
         let min_privilege = privilege_param(ctx, "min_privilege");
         ctx.for_each_identity(out, |identity, out| {

@@ -11,6 +11,10 @@ use crate::rules::{Rule, RuleContext};
 pub struct DormantStandingPrivilege;
 
 impl Rule for DormantStandingPrivilege {
+    fn reads_reach(&self) -> bool {
+        true
+    }
+
     fn evaluate(&self, ctx: &RuleContext<'_>, out: &mut Vec<Finding>) {
         let unused_days = i64::try_from(ctx.params.integer("unused_days")).unwrap_or(i64::MAX);
         let min_privilege = privilege_param(ctx, "min_privilege");

@@ -8,8 +8,12 @@ use crate::rules::{Rule, RuleContext};
 pub struct EscalationToAdmin;
 
 impl Rule for EscalationToAdmin {
+    fn reads_reach(&self) -> bool {
+        true
+    }
+
     fn evaluate(&self, ctx: &RuleContext<'_>, out: &mut Vec<Finding>) {
-        for identity in &ctx.inventory.identities {
+        for identity in ctx.identities() {
             if identity.kind == IdentityKind::Group
                 || identity.disabled
                 || ctx.policy.break_glass.contains(&identity.id)

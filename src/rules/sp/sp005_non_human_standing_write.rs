@@ -9,6 +9,10 @@ use crate::rules::{Rule, RuleContext};
 pub struct NonHumanStandingWrite;
 
 impl Rule for NonHumanStandingWrite {
+    fn reads_reach(&self) -> bool {
+        true
+    }
+
     fn evaluate(&self, ctx: &RuleContext<'_>, out: &mut Vec<Finding>) {
         let min_privilege = privilege_param(ctx, "min_privilege");
         ctx.for_each_identity(out, |identity, out| {
