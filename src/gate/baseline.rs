@@ -54,8 +54,8 @@ impl FindingRef {
     /// `file:line` of the record that locates the finding, when known.
     pub fn location(&self) -> Option<String> {
         self.sources.first().map(|p| match p.line {
-            Some(l) => format!("{}:{l}", p.file),
-            None => p.file.to_string(),
+            Some(l) => format!("{}:{l}", p.file()),
+            None => p.file().to_string(),
         })
     }
 }

@@ -94,7 +94,7 @@ pub fn reconstruct_grants(
     let recording: BTreeSet<&str> = events
         .iter()
         .filter(|e| e.justification.is_some() || e.ticket.is_some())
-        .map(|e| &*e.provenance.source)
+        .map(|e| e.provenance.source())
         .collect();
     // Group by grant id. A finalized inventory's events are already in grant-id order, so
     // this stable sort only confirms it; the groups come out in id order either way.
@@ -117,7 +117,7 @@ pub fn reconstruct_grants(
                 build_grant(&evs[0].grant_id, &evs, default_window, &mut notes).map(|mut g| {
                     g.source_records_reasons = evs
                         .iter()
-                        .any(|e| recording.contains(&*e.provenance.source));
+                        .any(|e| recording.contains(e.provenance.source()));
                     g
                 });
             (grant, notes)
@@ -309,12 +309,12 @@ mod tests {
         use GrantEventKind::*;
         let mut reasoned = ev("g2", Requested, "2026-01-01T07:00:00Z", 1);
         reasoned.justification = Some("INC-1".into());
-        reasoned.provenance.source = "broker".into();
+        reasoned.provenance = reasoned.provenance.with_source("broker");
         let mut quiet = ev("g3", Activated, "2026-01-01T06:00:00Z", 2);
-        quiet.provenance.source = "other-log".into();
+        quiet.provenance = quiet.provenance.with_source("other-log");
         quiet.ticket = None;
         let mut same_source = ev("g1", Activated, "2026-01-01T09:00:00Z", 3);
-        same_source.provenance.source = "broker".into();
+        same_source.provenance = same_source.provenance.with_source("broker");
         let events = vec![
             quiet,
             ev("g2", Activated, "2026-01-01T07:05:00Z", 4),

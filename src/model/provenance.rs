@@ -18,28 +18,52 @@ use std::sync::Arc;
 /// `file` is the path as the user named it (relative paths stay relative so reports are
 /// portable and deterministic); `line` is 1-based where the format has lines; `record`
 /// locates the item inside the file (a JSON pointer such as `/identities/3`, or `record 12`).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+///
+/// Compares, orders and hashes by source, file, line, record; serialises as
+/// `{source, file, line?, record?}`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Provenance {
-    /// The source name from residue.yaml, or the connector name when none was given.
-    pub source: Arc<str>,
-    pub file: Arc<str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Source and file together behind one thin pointer: every record, edge, grant event
+    /// and finding carries a provenance, and most share the same few origins.
+    origin: Arc<Origin>,
     pub line: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record: Option<RecordLabel>,
 }
 
+/// The source name from residue.yaml (or the connector name when none was given) and the
+/// file, as the user named it.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+struct Origin {
+    source: Box<str>,
+    file: Box<str>,
+}
+
 impl Provenance {
-    /// A provenance without line or record. `source` and `file` are interned through a small
-    /// per-thread cache of recently used strings, so the records a connector reads from one
-    /// file share one allocation of each without any lock.
+    /// A provenance without line or record. The source and file are interned through a
+    /// small per-thread cache of recently used origins, so the records a connector reads
+    /// from one file share one allocation without any lock.
     pub fn new(source: impl AsRef<str>, file: impl AsRef<str>) -> Self {
         Provenance {
-            source: intern(source.as_ref()),
-            file: intern(file.as_ref()),
+            origin: intern(source.as_ref(), file.as_ref()),
             line: None,
             record: None,
         }
+    }
+
+    /// The source name from residue.yaml, or the connector name when none was given.
+    pub fn source(&self) -> &str {
+        &self.origin.source
+    }
+
+    /// The file as the user named it.
+    pub fn file(&self) -> &str {
+        &self.origin.file
+    }
+
+    /// The same record, attributed to another source.
+    pub fn with_source(mut self, source: &str) -> Self {
+        self.origin = intern(source, &self.origin.file);
+        self
     }
 
     pub fn at_line(mut self, line: u32) -> Self {
@@ -58,9 +82,43 @@ impl Provenance {
     }
 }
 
+/// How a provenance is written and read: the fields as they always were.
+#[derive(Serialize, Deserialize)]
+struct ProvenanceFields<S, R> {
+    source: S,
+    file: S,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    line: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    record: Option<R>,
+}
+
+impl Serialize for Provenance {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        ProvenanceFields {
+            source: self.source(),
+            file: self.file(),
+            line: self.line,
+            record: self.record.as_ref(),
+        }
+        .serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Provenance {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let fields = ProvenanceFields::<String, RecordLabel>::deserialize(deserializer)?;
+        Ok(Provenance {
+            origin: intern(&fields.source, &fields.file),
+            line: fields.line,
+            record: fields.record,
+        })
+    }
+}
+
 impl fmt::Display for Provenance {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file)?;
+        write!(f, "{}", self.file())?;
         if let Some(line) = self.line {
             write!(f, ":{line}")?;
         }
@@ -71,13 +129,13 @@ impl fmt::Display for Provenance {
     }
 }
 
-/// How many recently used source names and file paths each thread keeps for interning.
-/// A connector alternates between one source and one file (sometimes a few files), so a
-/// handful of slots catches almost every call; a miss only costs a fresh allocation.
+/// How many recently used origins each thread keeps for interning. A connector alternates
+/// between one source and one file (sometimes a few files), so a handful of slots catches
+/// almost every call; a miss only costs a fresh allocation.
 const RECENT_SLOTS: usize = 8;
 
 struct Recent {
-    slots: [Option<Arc<str>>; RECENT_SLOTS],
+    slots: [Option<Arc<Origin>>; RECENT_SLOTS],
     next: usize,
 }
 
@@ -87,21 +145,33 @@ thread_local! {
     };
 }
 
-/// `text` as a shared string, reusing the thread's recent allocation of the same text.
-fn intern(text: &str) -> Arc<str> {
+/// `source` and `file` as a shared origin, reusing the thread's recent allocation of the
+/// same pair.
+fn intern(source: &str, file: &str) -> Arc<Origin> {
+    let fresh = || {
+        Arc::new(Origin {
+            source: source.into(),
+            file: file.into(),
+        })
+    };
     RECENT
         .try_with(|recent| {
             let mut recent = recent.borrow_mut();
-            if let Some(hit) = recent.slots.iter().flatten().find(|s| &***s == text) {
+            if let Some(hit) = recent
+                .slots
+                .iter()
+                .flatten()
+                .find(|o| &*o.source == source && &*o.file == file)
+            {
                 return Arc::clone(hit);
             }
-            let fresh: Arc<str> = Arc::from(text);
+            let made = fresh();
             let next = recent.next;
-            recent.slots[next] = Some(Arc::clone(&fresh));
+            recent.slots[next] = Some(Arc::clone(&made));
             recent.next = (next + 1) % RECENT_SLOTS;
-            fresh
+            made
         })
-        .unwrap_or_else(|_| Arc::from(text))
+        .unwrap_or_else(|_| fresh())
 }
 
 /// Longest label stored without a heap allocation (`record 322560`, `/identities/3`).
@@ -266,9 +336,55 @@ mod tests {
     fn provenances_of_one_file_share_their_strings() {
         let a = Provenance::new("okta", String::from("okta/groups.json")).with_record("/0");
         let b = Provenance::new(String::from("okta"), "okta/groups.json").with_record("/1");
-        assert!(Arc::ptr_eq(&a.source, &b.source));
-        assert!(Arc::ptr_eq(&a.file, &b.file));
-        assert_eq!(&*a.file, "okta/groups.json");
+        assert!(Arc::ptr_eq(&a.origin, &b.origin));
+        assert_eq!(a.file(), "okta/groups.json");
+        assert_eq!(a.source(), "okta");
+        let moved = b.clone().with_source("broker");
+        assert_eq!(
+            (moved.source(), moved.file()),
+            ("broker", "okta/groups.json")
+        );
+        assert_eq!(moved.record, b.record);
+    }
+
+    #[test]
+    fn provenances_serialise_order_and_read_back_field_by_field() {
+        let full = Provenance::new("okta", "groups.json")
+            .at_line(3)
+            .with_record("/1");
+        let bare = Provenance::new("okta", "groups.json");
+        assert_eq!(
+            serde_json::to_string(&full).unwrap(),
+            r#"{"source":"okta","file":"groups.json","line":3,"record":"/1"}"#
+        );
+        assert_eq!(
+            serde_json::to_string(&bare).unwrap(),
+            r#"{"source":"okta","file":"groups.json"}"#
+        );
+        for p in [&full, &bare] {
+            let back: Provenance =
+                serde_json::from_str(&serde_json::to_string(p).unwrap()).unwrap();
+            assert_eq!(&back, p);
+        }
+        // Source first, then file, line and record.
+        let mut all = vec![
+            Provenance::new("b", "a.json"),
+            Provenance::new("a", "z.json").at_line(2),
+            Provenance::new("a", "z.json").at_line(1),
+            Provenance::new("a", "b.json"),
+        ];
+        all.sort();
+        let keys: Vec<(&str, &str, Option<u32>)> =
+            all.iter().map(|p| (p.source(), p.file(), p.line)).collect();
+        assert_eq!(
+            keys,
+            vec![
+                ("a", "b.json", None),
+                ("a", "z.json", Some(1)),
+                ("a", "z.json", Some(2)),
+                ("b", "a.json", None)
+            ]
+        );
     }
 
     #[test]
@@ -312,6 +428,6 @@ mod tests {
     #[test]
     fn the_struct_stays_small() {
         assert_eq!(std::mem::size_of::<Option<RecordLabel>>(), 24);
-        assert!(std::mem::size_of::<Provenance>() <= 64);
+        assert!(std::mem::size_of::<Provenance>() <= 40);
     }
 }

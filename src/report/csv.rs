@@ -95,7 +95,7 @@ fn row(buf: &mut Vec<u8>, finding: &Finding, suppression_reason: Option<&str>) {
         write!(cell, "{path}").expect("writing to memory cannot fail");
     }
     buf.push(b'"');
-    write_cell(buf, 8, source.map(|p| &*p.file).unwrap_or_default());
+    write_cell(buf, 8, source.map(|p| p.file()).unwrap_or_default());
     // A number needs neither quoting nor neutralising.
     buf.extend_from_slice(b",\"");
     if let Some(line) = source.and_then(|p| p.line) {
@@ -271,7 +271,7 @@ mod tests {
                     .as_ref()
                     .map(ToString::to_string)
                     .unwrap_or_default(),
-                source.map(|p| p.file.to_string()).unwrap_or_default(),
+                source.map(|p| p.file().to_string()).unwrap_or_default(),
                 source
                     .and_then(|p| p.line)
                     .map(|l| l.to_string())

@@ -383,7 +383,7 @@ impl FindingView {
             fingerprint: f.fingerprint.clone(),
             source: f
                 .primary_source()
-                .map(|p| p.source.to_string())
+                .map(|p| p.source().to_string())
                 .unwrap_or_default(),
             sources: f.evidence.sources.iter().map(ToString::to_string).collect(),
             facts: f
@@ -495,7 +495,7 @@ impl ScanPage {
         let mut per_source: BTreeMap<&str, usize> = BTreeMap::new();
         for f in &report.findings {
             if let Some(p) = f.primary_source() {
-                *per_source.entry(&*p.source).or_default() += 1;
+                *per_source.entry(p.source()).or_default() += 1;
             }
         }
         let sources: Vec<SourceView> = report

@@ -227,13 +227,13 @@ fn location(p: &Provenance, id: Option<usize>) -> Location {
     Location {
         id,
         physical_location: PhysicalLocation {
-            artifact_location: ArtifactLocation { uri: uri(&p.file) },
+            artifact_location: ArtifactLocation { uri: uri(p.file()) },
             region: p.line.map(|start_line| Region { start_line }),
         },
         message: id.map(|_| Text {
             text: match &p.record {
-                Some(r) => format!("source record {r} ({})", p.source),
-                None => format!("source record ({})", p.source),
+                Some(r) => format!("source record {r} ({})", p.source()),
+                None => format!("source record ({})", p.source()),
             },
         }),
     }

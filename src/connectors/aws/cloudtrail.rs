@@ -1166,7 +1166,7 @@ mod tests {
         let inv = load(dir.path(), "trail", "ct", &ConnectorSettings::default()).unwrap();
         assert_eq!(inv.change_events.len(), 2);
         assert_eq!(
-            &*inv.change_events[0].provenance.file,
+            inv.change_events[0].provenance.file(),
             "trail/AWSLogs/111122223333/CloudTrail/us-east-1/2026/11/02/a.json.gz"
         );
         // Attached then detached by a non-broker: a temporary grant CloudTrail alone records.

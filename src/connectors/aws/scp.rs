@@ -357,7 +357,7 @@ impl Scps {
         let mut out: BTreeMap<String, Vec<Diagnostic>> = BTreeMap::new();
         let management = self.management_accounts();
         for scp in &self.scps {
-            let here = out.entry(scp.provenance.file.to_string()).or_default();
+            let here = out.entry(scp.provenance.file().to_string()).or_default();
             if scp.accounts.is_none() {
                 for t in &scp.targets {
                     if let Target::Ou(ou) = t {

@@ -520,7 +520,7 @@ fn instances(
     }
     if covered > 0 {
         d.diagnostics.push(Diagnostic::info(
-            Provenance::new(&d.source, &t.instances[0].provenance.file),
+            Provenance::new(&d.source, t.instances[0].provenance.file()),
             format!(
                 "{covered} schedule instance(s) with memberType Group or Inherited repeat an assignment residue already has through the group or the direct instance; they are not counted twice"
             ),

@@ -240,7 +240,7 @@ pub(crate) fn events(t: &Tenant, d: &mut Directory, inv: &mut Inventory) {
     }
     if skipped_requests > 0 {
         d.diagnostics.push(Diagnostic::info(
-            Provenance::new(&d.source, &t.requests[0].provenance.file),
+            Provenance::new(&d.source, t.requests[0].provenance.file()),
             format!("{skipped_requests} request(s) changed nothing (validation only, failed, canceled or pending) and give no grant step beyond their request"),
         ));
     }
@@ -260,7 +260,7 @@ pub(crate) fn events(t: &Tenant, d: &mut Directory, inv: &mut Inventory) {
         }
     }
     if let Some(first) = t.audits.first() {
-        let file = Provenance::new(&d.source, &first.provenance.file);
+        let file = Provenance::new(&d.source, first.provenance.file());
         if failed > 0 {
             d.diagnostics.push(Diagnostic::info(file.clone(), format!("{failed} audit entr(ies) record a failed or timed-out operation and were skipped")));
         }

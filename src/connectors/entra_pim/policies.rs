@@ -89,7 +89,7 @@ pub(crate) fn policies(t: &Tenant, d: &mut Directory, inv: &mut Inventory) {
             .first()
             .map(|p| p.provenance.clone())
             .or_else(|| t.policy_assignments.first().map(|a| a.provenance.clone()))
-            .map(|p| Provenance::new(p.source, p.file));
+            .map(|p| Provenance::new(p.source(), p.file()));
         if let Some(at) = at {
             d.diagnostics.push(Diagnostic::info(
                 at,

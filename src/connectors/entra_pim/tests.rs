@@ -295,7 +295,7 @@ fn role_management_policies_become_jit_policies() {
         ),
         (Some(false), Some(true), Some(false))
     );
-    assert_eq!(&*ua.provenance.file, "tenant/roleManagementPolicies.json");
+    assert_eq!(ua.provenance.file(), "tenant/roleManagementPolicies.json");
     assert_eq!(inv.jit_policies.len(), 2);
 }
 

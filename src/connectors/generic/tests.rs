@@ -231,7 +231,7 @@ fn yaml_inventory_records_know_their_lines() {
     let file = display("valid-inventory.yaml");
     let first = &inv.identities[0].provenance;
     assert_eq!(
-        (&*first.source, &*first.file, first.record.as_deref()),
+        (first.source(), first.file(), first.record.as_deref()),
         ("fixtures", file.as_str(), Some("/identities/0"))
     );
     assert_eq!(
@@ -372,7 +372,7 @@ fn jsonl_grant_log_is_read_with_lines_and_records() {
         [Some(1), Some(2), Some(4), Some(5), Some(6), Some(7)]
     );
     assert_eq!(events[2].provenance.record.as_deref(), Some("record 3"));
-    assert_eq!(*events[2].provenance.file, display("grants.jsonl"));
+    assert_eq!(*events[2].provenance.file(), display("grants.jsonl"));
     assert_eq!(events[0].justification.as_deref(), Some("deploy hotfix"));
     assert_eq!(events[2].window_end, Some(ts("2026-05-01T14:00:00Z")));
     assert_eq!(

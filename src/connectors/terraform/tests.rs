@@ -264,5 +264,5 @@ fn fuller_descriptions_from_other_sources_replace_references() {
         .identity("arn:aws:iam::111122223333:user/ci-deployer")
         .unwrap();
     assert_eq!(user.kind, IdentityKind::ServiceAccount);
-    assert_eq!(&*user.provenance.file, "authz.json");
+    assert_eq!(user.provenance.file(), "authz.json");
 }
