@@ -13,7 +13,7 @@ use crate::model::{
     reconstruct_grants, CoverageGap, Inventory, InventoryError, Provenance, Timestamp,
 };
 use crate::report::{Coverage, ScanReport, SourceSummary, Summary, ToolInfo, SCHEMA_VERSION};
-use crate::rules::{run_rules, RegisteredRule, RuleExample, Subject};
+use crate::rules::{run_rules, Lookups, RegisteredRule, RuleExample, Subject};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
@@ -472,28 +472,28 @@ pub fn evaluate(
     now: Timestamp,
     progress: &dyn Progress,
 ) -> (Vec<Finding>, Coverage) {
-    progress.phase("building the graph and grants");
-    // Grants and the graph read different parts of the inventory: build them side by side.
-    let ((grants, diagnostics), graph) = rayon::join(
-        || {
-            let mut diagnostics = Vec::new();
-            let grants = reconstruct_grants(
-                &inventory.grant_events,
-                config.policy.jit_default_window,
-                &mut diagnostics,
-            );
-            (grants, diagnostics)
-        },
-        || PermissionGraph::build(inventory),
+    progress.phase("reconstructing grants");
+    let mut diagnostics = Vec::new();
+    let grants = reconstruct_grants(
+        &inventory.grant_events,
+        config.policy.jit_default_window,
+        &mut diagnostics,
     );
     // Rules read the reconstructed grants, never the raw events: on a large organisation
     // the events are the biggest part of the inventory, and nothing needs them any more.
+    // They go before the graph is built, so the two are never held together.
     drop_in_background(std::mem::take(&mut inventory.grant_events));
     inventory.diagnostics.extend(diagnostics);
     inventory.diagnostics.sort();
     inventory.diagnostics.dedup();
-    progress.phase("indexing records for the rules");
-    let subject = Subject::new(inventory, &graph, &grants, &config.policy, now);
+    let inventory = &*inventory;
+    progress.phase("building the graph and indexing records");
+    // The graph and the rules' lookups read different things: build them side by side.
+    let (graph, lookups) = rayon::join(
+        || PermissionGraph::build(inventory),
+        || Lookups::build(inventory, &grants),
+    );
+    let subject = Subject::with_lookups(inventory, &graph, &grants, &config.policy, now, lookups);
     progress.phase("evaluating rules");
     let run = run_rules(&config.rules, &subject);
     drop(subject);

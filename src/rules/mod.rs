@@ -28,7 +28,7 @@ use crate::model::{
     Timestamp,
 };
 use foldhash::{HashMap, HashMapExt};
-use lookups::Lookups;
+pub use lookups::Lookups;
 use rayon::prelude::*;
 
 /// One rule's evaluator.
@@ -136,13 +136,33 @@ impl<'a> Subject<'a> {
         policy: &'a AuditPolicy,
         now: Timestamp,
     ) -> Self {
+        Self::with_lookups(
+            inventory,
+            graph,
+            grants,
+            policy,
+            now,
+            Lookups::build(inventory, grants),
+        )
+    }
+
+    /// As [`Subject::new`], with the lookups already built (a scan builds them while it
+    /// builds the graph).
+    pub fn with_lookups(
+        inventory: &'a Inventory,
+        graph: &'a PermissionGraph,
+        grants: &'a [Grant],
+        policy: &'a AuditPolicy,
+        now: Timestamp,
+        lookups: Lookups<'a>,
+    ) -> Self {
         Subject {
             inventory,
             graph,
             grants,
             policy,
             now,
-            lookups: Lookups::build(inventory, grants),
+            lookups,
         }
     }
 }

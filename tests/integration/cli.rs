@@ -427,8 +427,8 @@ fn residue_timings_prints_every_phase_with_time_and_memory() {
     for phase in [
         "reading sources",
         "checking the inventory",
-        "building the graph and grants",
-        "indexing records for the rules",
+        "reconstructing grants",
+        "building the graph and indexing records",
         "evaluating rules",
         "writing reports",
     ] {
