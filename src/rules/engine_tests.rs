@@ -103,6 +103,14 @@ fn applying_an_order_moves_every_item_to_its_place() {
     assert!(none.is_empty());
 }
 
+/// Runs `check` with the subject a scan would build over `inv`.
+fn with_subject(inv: &Inventory, check: impl FnOnce(&Subject<'_>)) {
+    let graph = PermissionGraph::build(inv);
+    let policy = AuditPolicy::default();
+    let now: Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
+    check(&Subject::new(inv, &graph, &[], &policy, now));
+}
+
 #[test]
 fn sorting_findings_keeps_the_order_in_which_equal_keys_were_found() {
     let mut inv = Inventory::new();
@@ -112,25 +120,18 @@ fn sorting_findings_keeps_the_order_in_which_equal_keys_were_found() {
         Provenance::synthetic("a"),
     ));
     inv.finalize().unwrap();
-    let graph = PermissionGraph::build(&inv);
-    let policy = AuditPolicy::default();
-    let now: Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
-    let subject = Subject::new(&inv, &graph, &[], &policy, now);
+    with_subject(&inv, sorting_findings_in);
+}
+
+fn sorting_findings_in(subject: &Subject<'_>) {
     let meta = RuleMeta::parse("engine_tests", META).unwrap();
     let params = RuleParams::default();
-    let ctx = RuleContext {
-        inventory: subject.inventory,
-        graph: subject.graph,
-        grants: subject.grants,
-        policy: subject.policy,
-        now: subject.now,
-        params: &params,
-        meta: &meta,
-        severity: Severity::Low,
-        identities: &subject.inventory.identities,
-        reach: None,
-        lookups: &subject.lookups,
-    };
+    let ctx = RuleContext::new(
+        subject,
+        (&meta, &params, Severity::Low),
+        &subject.inventory.identities,
+        None,
+    );
     let finding = |subject: &str, message: &str| {
         ctx.finding(subject, None, "", message.to_string())
             .source(&Provenance::synthetic(subject))
@@ -253,18 +254,17 @@ fn five_holders() -> Inventory {
 
 #[test]
 fn rules_reading_reach_find_the_same_in_chunks_as_in_one_pass() {
-    let inv = five_holders();
-    let graph = PermissionGraph::build(&inv);
-    let policy = AuditPolicy::default();
-    let now: Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
-    let subject = Subject::new(&inv, &graph, &[], &policy, now);
+    with_subject(&five_holders(), chunks_find_what_one_pass_finds);
+}
+
+fn chunks_find_what_one_pass_finds(subject: &Subject<'_>) {
     let rule = ConfiguredRule {
         rule: registered("ZZ903", &StandingRoles),
         severity: Severity::Low,
         params: RuleParams::default(),
     };
     let found = |chunk_len: usize| -> Vec<(String, Option<String>)> {
-        let mut results = run_by_chunk(&[&rule], &subject, chunk_len);
+        let mut results = run_by_chunk(&[&rule], subject, chunk_len);
         let findings = results.remove(0).expect("no crash");
         findings
             .into_iter()
@@ -292,11 +292,10 @@ fn rules_reading_reach_find_the_same_in_chunks_as_in_one_pass() {
 
 #[test]
 fn reading_reach_undeclared_or_outside_the_chunk_crashes_the_rule() {
-    let inv = five_holders();
-    let graph = PermissionGraph::build(&inv);
-    let policy = AuditPolicy::default();
-    let now: Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
-    let subject = Subject::new(&inv, &graph, &[], &policy, now);
+    with_subject(&five_holders(), misread_reach_crashes);
+}
+
+fn misread_reach_crashes(subject: &Subject<'_>) {
     let configured = |id: &str, evaluator: &'static dyn Rule| ConfiguredRule {
         rule: registered(id, evaluator),
         severity: Severity::Low,
@@ -307,7 +306,7 @@ fn reading_reach_undeclared_or_outside_the_chunk_crashes_the_rule() {
             configured("ZZ904", &UndeclaredReach),
             configured("ZZ905", &StandingRoles),
         ],
-        &subject,
+        subject,
     );
     assert_eq!(run.crashes.len(), 1, "{:?}", run.crashes);
     assert_eq!(run.crashes[0].rule_id, "ZZ904");
@@ -320,9 +319,9 @@ fn reading_reach_undeclared_or_outside_the_chunk_crashes_the_rule() {
 
     // Judging b and c, the rule asks about a: a crash, never an empty answer.
     let others = configured("ZZ906", &OthersReach);
-    let mut results = run_by_chunk(&[&others], &subject, 2);
+    let mut results = run_by_chunk(&[&others], subject, 2);
     let crash = results.remove(0).expect_err("crashes in the second chunk");
     assert!(crash.message.contains("reach of a"), "{}", crash.message);
     // In one chunk, a is among the identities judged.
-    assert!(run_by_chunk(&[&others], &subject, 100)[0].is_ok());
+    assert!(run_by_chunk(&[&others], subject, 100)[0].is_ok());
 }

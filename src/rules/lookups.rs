@@ -77,13 +77,18 @@ pub struct Lookups<'a> {
     pub(super) secret_ids: HashSet<&'a str>,
 }
 
+/// The index of `records` by `key` (`None` leaves a record out).
+fn index_by<'a, T, K: Hash + Eq + Copy>(
+    records: &'a [T],
+    key: impl Fn(&'a T) -> Option<K>,
+) -> MultiIndex<K> {
+    MultiIndex::build(&records.iter().map(key).collect::<Vec<_>>())
+}
+
 impl<'a> Lookups<'a> {
     /// Builds every index; the indexes are independent, so they are built side by side (on
     /// a million identities they take seconds one after another).
     pub fn build(inventory: &'a Inventory, grants: &'a [Grant]) -> Self {
-        let by = |f: &dyn Fn(&'a Grant) -> &'a str| -> Vec<Option<&'a str>> {
-            grants.iter().map(|g| Some(f(g))).collect()
-        };
         let assignments = &inventory.assignments;
         let changes = &inventory.change_events;
         let credential = |c: &crate::model::ChangeEvent| c.kind == ChangeKind::CredentialCreated;
@@ -95,17 +100,14 @@ impl<'a> Lookups<'a> {
                 rayon::join(
                     || {
                         rayon::join(
-                            || MultiIndex::build(&by(&|g| &g.principal)),
-                            || MultiIndex::build(&by(&|g| &g.entitlement)),
+                            || index_by(grants, |g| Some(g.principal.as_str())),
+                            || index_by(grants, |g| Some(g.entitlement.as_str())),
                         )
                     },
                     || {
-                        MultiIndex::build(
-                            &grants
-                                .iter()
-                                .map(|g| Some((g.principal.as_str(), g.entitlement.as_str())))
-                                .collect::<Vec<_>>(),
-                        )
+                        index_by(grants, |g| {
+                            Some((g.principal.as_str(), g.entitlement.as_str()))
+                        })
                     },
                 )
             },
@@ -114,31 +116,17 @@ impl<'a> Lookups<'a> {
                     || {
                         rayon::join(
                             || {
-                                MultiIndex::build(
-                                    &assignments
-                                        .iter()
-                                        .map(|a| Some((a.subject.as_str(), a.role.as_str())))
-                                        .collect::<Vec<_>>(),
-                                )
+                                index_by(assignments, |a| {
+                                    Some((a.subject.as_str(), a.role.as_str()))
+                                })
                             },
-                            || {
-                                MultiIndex::build(
-                                    &assignments
-                                        .iter()
-                                        .map(|a| Some(a.subject.as_str()))
-                                        .collect::<Vec<_>>(),
-                                )
-                            },
+                            || index_by(assignments, |a| Some(a.subject.as_str())),
                         )
                     },
                     || {
-                        MultiIndex::build(
-                            &inventory
-                                .memberships
-                                .iter()
-                                .map(|m| Some((m.member.as_str(), m.group.as_str())))
-                                .collect::<Vec<_>>(),
-                        )
+                        index_by(&inventory.memberships, |m| {
+                            Some((m.member.as_str(), m.group.as_str()))
+                        })
                     },
                 )
             },
@@ -148,34 +136,19 @@ impl<'a> Lookups<'a> {
                 || {
                     rayon::join(
                         || {
-                            MultiIndex::build(
-                                &changes
-                                    .iter()
-                                    .map(|c| {
-                                        c.entitlement.as_deref().map(|e| (c.target.as_str(), e))
-                                    })
-                                    .collect::<Vec<_>>(),
-                            )
+                            index_by(changes, |c| {
+                                c.entitlement.as_deref().map(|e| (c.target.as_str(), e))
+                            })
                         },
-                        || {
-                            MultiIndex::build(
-                                &changes
-                                    .iter()
-                                    .map(|c| credential(c).then_some(c.target.as_str()))
-                                    .collect::<Vec<_>>(),
-                            )
-                        },
+                        || index_by(changes, |c| credential(c).then_some(c.target.as_str())),
                     )
                 },
                 || {
                     rayon::join(
                         || {
-                            MultiIndex::build(
-                                &changes
-                                    .iter()
-                                    .map(|c| c.entitlement.as_deref().filter(|_| credential(c)))
-                                    .collect::<Vec<_>>(),
-                            )
+                            index_by(changes, |c| {
+                                c.entitlement.as_deref().filter(|_| credential(c))
+                            })
                         },
                         || inventory.secrets.iter().map(|s| s.id.as_str()).collect(),
                     )

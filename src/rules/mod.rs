@@ -196,6 +196,30 @@ pub struct RuleContext<'a> {
 }
 
 impl<'a> RuleContext<'a> {
+    /// What `rule` (its metadata, parameters and severity) sees while it judges
+    /// `identities` of `subject`.
+    fn new(
+        subject: &'a Subject<'a>,
+        rule: (&'a RuleMeta, &'a RuleParams, Severity),
+        identities: &'a [Identity],
+        reach: Option<&'a ReachIndex<'a>>,
+    ) -> Self {
+        let (meta, params, severity) = rule;
+        RuleContext {
+            inventory: subject.inventory,
+            graph: subject.graph,
+            grants: subject.grants,
+            policy: subject.policy,
+            now: subject.now,
+            params,
+            meta,
+            severity,
+            identities,
+            reach,
+            lookups: &subject.lookups,
+        }
+    }
+
     /// Runs `judge` on every identity of the inventory, in parallel, and appends what it
     /// finds to `out` in inventory order. Rules that look at each identity on its own use
     /// it: with rules already running side by side, the longest rule otherwise bounds the
@@ -574,19 +598,12 @@ fn evaluate_rule<'a>(
     identities: &'a [Identity],
     reach: Option<&'a ReachIndex<'a>>,
 ) -> Result<Vec<Finding>, RuleCrash> {
-    let ctx = RuleContext {
-        inventory: subject.inventory,
-        graph: subject.graph,
-        grants: subject.grants,
-        policy: subject.policy,
-        now: subject.now,
-        params: &c.params,
-        meta: &c.rule.meta,
-        severity: c.severity,
+    let ctx = RuleContext::new(
+        subject,
+        (&c.rule.meta, &c.params, c.severity),
         identities,
         reach,
-        lookups: &subject.lookups,
-    };
+    );
     let mut out = Vec::new();
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         crash_if_requested(&c.rule.meta.id);
