@@ -367,7 +367,7 @@ mod tests {
             assert_eq!(&back, p);
         }
         // Source first, then file, line and record.
-        let mut all = vec![
+        let mut all = [
             Provenance::new("b", "a.json"),
             Provenance::new("a", "z.json").at_line(2),
             Provenance::new("a", "z.json").at_line(1),
