@@ -86,6 +86,9 @@ enum Space {
     Secret,
 }
 
+/// The hops one reach query made for the edges leaving its starting node.
+type OwnHops = Vec<(EdgeIndex<u32>, Arc<Hop>)>;
+
 pub struct PermissionGraph {
     g: DiGraph<Node, Edge, u32>,
     identities: HashMap<Arc<str>, NodeIndex<u32>>,
@@ -95,6 +98,11 @@ pub struct PermissionGraph {
     /// every path through it: a large organisation's reach holds millions of hops, most of
     /// them the same few group-to-role edges.
     hops: Vec<OnceLock<Arc<Hop>>>,
+    /// Whether any edge leads into each node. The edges leaving a node nothing leads into
+    /// (a person, a service account) are crossed only by paths from that node itself, so
+    /// their hops are shared within one reach query and not kept in `hops`: they are most
+    /// of the edges, and once the identity's rules have run nothing needs them again.
+    entered: Vec<bool>,
     /// Outgoing edges of every node in insertion order, node by node (`out_start[n]` to
     /// `out_start[n + 1]`): reach queries walk them millions of times, and petgraph lists
     /// them newest first through a linked list.
@@ -120,6 +128,7 @@ impl PermissionGraph {
             roles: HashMap::with_capacity(inv.roles.len()),
             secrets: HashMap::with_capacity(inv.secrets.len()),
             hops: Vec::new(),
+            entered: Vec::new(),
             out: Vec::new(),
             out_start: Vec::new(),
         };
@@ -237,13 +246,16 @@ impl PermissionGraph {
         }
         let mut next: Vec<u32> = start[..nodes].to_vec();
         let mut out = vec![(EdgeIndex::new(0), NodeIndex::new(0)); self.g.edge_count()];
+        let mut entered = vec![false; nodes];
         for e in self.g.edge_references() {
             let slot = &mut next[e.source().index()];
             out[*slot as usize] = (e.id(), e.target());
             *slot += 1;
+            entered[e.target().index()] = true;
         }
         self.out = out;
         self.out_start = start;
+        self.entered = entered;
     }
 
     fn space(&self, space: Space) -> &HashMap<Arc<str>, NodeIndex<u32>> {
@@ -316,8 +328,18 @@ impl PermissionGraph {
         }
     }
 
-    /// The hop for edge `e`, shared.
-    fn shared_hop(&self, e: EdgeIndex<u32>) -> Arc<Hop> {
+    /// The hop for edge `e`, shared: by every path through it, or, for an edge leaving a
+    /// node nothing leads into, by the paths of one query (`own`, see `entered`).
+    fn shared_hop(&self, e: EdgeIndex<u32>, own: &mut OwnHops) -> Arc<Hop> {
+        let from = self.g.edge_endpoints(e).map(|(from, _)| from.index());
+        if from.is_some_and(|n| !self.entered[n]) {
+            if let Some((_, hop)) = own.iter().find(|(edge, _)| *edge == e) {
+                return Arc::clone(hop);
+            }
+            let hop = Arc::new(self.hop(e));
+            own.push((e, Arc::clone(&hop)));
+            return hop;
+        }
         match self.hops.get(e.index()) {
             Some(cell) => Arc::clone(cell.get_or_init(|| Arc::new(self.hop(e)))),
             None => Arc::new(self.hop(e)),

@@ -5,7 +5,7 @@
 //! Cycles (groups in groups in groups, roles that assume each other) are safe: each node
 //! is visited once per query state.
 
-use super::{EdgeKind, Hops, NodeId, NodeKind, Path, PermissionGraph, Relation};
+use super::{EdgeKind, Hops, NodeId, NodeKind, OwnHops, Path, PermissionGraph, Relation};
 use crate::model::{AssignmentKind, PrivilegeLevel, Timestamp};
 use foldhash::{HashMap, HashMapExt};
 use petgraph::graph::{EdgeIndex, NodeIndex};
@@ -113,6 +113,7 @@ impl PermissionGraph {
     /// unconditional path. Sorted by role id.
     pub fn reach(&self, from: NodeId, now: Timestamp, mode: ReachMode) -> Vec<Reached> {
         let mut found: HashMap<NodeIndex<u32>, Path> = HashMap::new();
+        let mut own = OwnHops::new();
         for pass in Pass::IN_ORDER {
             // Whether this pass left out an edge a later, wider pass would follow; when none
             // was, every later pass finds exactly what this one found.
@@ -132,7 +133,7 @@ impl PermissionGraph {
                     && matches!(self.g[n].kind, NodeKind::Role(_))
                     && !found.contains_key(&n)
                 {
-                    let path = self.path_to(n, &parents);
+                    let path = self.path_to(n, &parents, &mut own);
                     found.insert(n, path);
                 }
             }
@@ -167,6 +168,7 @@ impl PermissionGraph {
             }
         }
         let mut found: HashMap<NodeIndex<u32>, Path> = HashMap::new();
+        let mut own = OwnHops::new();
         for (&(n, activated), _) in parent.iter() {
             if !activated || !matches!(self.g[n].kind, NodeKind::Role(_)) {
                 continue;
@@ -178,7 +180,7 @@ impl PermissionGraph {
                 cur = *prev;
             }
             edges.reverse();
-            found.insert(n, self.path_from_edges(&edges));
+            found.insert(n, self.path_from_edges(&edges, &mut own));
         }
         self.sorted_reached(found)
     }
@@ -209,6 +211,7 @@ impl PermissionGraph {
         &self,
         n: NodeIndex<u32>,
         parents: &HashMap<NodeIndex<u32>, Option<EdgeIndex<u32>>>,
+        own: &mut OwnHops,
     ) -> Path {
         let mut edges = Vec::new();
         let mut cur = n;
@@ -217,11 +220,11 @@ impl PermissionGraph {
             cur = self.g.edge_endpoints(*e).expect("edge of this graph").0;
         }
         edges.reverse();
-        self.path_from_edges(&edges)
+        self.path_from_edges(&edges, own)
     }
 
-    fn path_from_edges(&self, edges: &[EdgeIndex<u32>]) -> Path {
-        let hops: Hops = edges.iter().map(|&e| self.shared_hop(e)).collect();
+    fn path_from_edges(&self, edges: &[EdgeIndex<u32>], own: &mut OwnHops) -> Path {
+        let hops: Hops = edges.iter().map(|&e| self.shared_hop(e, own)).collect();
         let conditional = hops.iter().any(|h| !h.conditions.is_empty());
         let via_escalation = hops.iter().any(|h| h.relation == Relation::CanEscalate);
         Path {

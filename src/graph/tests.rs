@@ -218,3 +218,44 @@ fn path_identity_key_ignores_sources() {
         .identity_key();
     assert_eq!(key, "alice|member-of|team|member-of|platform|assigned|ops");
 }
+
+#[test]
+fn hops_are_shared_by_every_path_through_an_edge_and_a_persons_own_edges_per_query() {
+    let mut inv = Inventory::new();
+    inv.identities = vec![
+        ident("ann", IdentityKind::Human),
+        ident("ben", IdentityKind::Human),
+        ident("devs", IdentityKind::Group),
+    ];
+    inv.roles = vec![
+        role("deploy", PrivilegeLevel::Write),
+        role("logs", PrivilegeLevel::Read),
+    ];
+    inv.memberships = vec![
+        member("ann", "devs", AssignmentKind::Standing),
+        member("ben", "devs", AssignmentKind::Standing),
+    ];
+    inv.assignments = vec![
+        assign("devs", "deploy", AssignmentKind::Standing, Window::UNBOUNDED),
+        assign("devs", "logs", AssignmentKind::Standing, Window::UNBOUNDED),
+    ];
+    inv.finalize().unwrap();
+    let g = PermissionGraph::build(&inv);
+    let paths = |who: &str| -> Vec<Path> {
+        g.reach(g.identity(who).unwrap(), now(), ReachMode::Standing)
+            .into_iter()
+            .map(|r| r.path)
+            .collect()
+    };
+    let (ann, ann_again, ben) = (paths("ann"), paths("ann"), paths("ben"));
+    assert_eq!(ann.len(), 2);
+    // One query: both of ann's paths start with the same hop (ann ∈ devs).
+    assert!(Arc::ptr_eq(&ann[0].hops[0], &ann[1].hops[0]));
+    // Across queries and people: the group's edge is one hop.
+    assert!(Arc::ptr_eq(&ann[0].hops[1], &ben[0].hops[1]));
+    assert!(Arc::ptr_eq(&ann[0].hops[1], &ann_again[0].hops[1]));
+    // A person's own edge is made again by another query (nothing else crosses it), and
+    // is the same hop by value.
+    assert!(!Arc::ptr_eq(&ann[0].hops[0], &ann_again[0].hops[0]));
+    assert_eq!(ann[0].hops[0], ann_again[0].hops[0]);
+}
