@@ -237,7 +237,7 @@ struct Shared<'m, 'a> {
     admin_roles: Vec<(usize, &'m Principal<'a>)>,
     services: Vec<Vec<&'a str>>,
     /// Principal ARN → role ARN → the first trust edge without tag gates.
-    untagged_trusts: HashMap<&'m str, HashMap<&'m str, &'m Edge>>,
+    untagged_trusts: HashMap<&'m str, HashMap<&'m str, &'m Edge<'a>>>,
     /// Allow bits per identity document (by address).
     masks: HashMap<usize, u32>,
     /// `could_be_admin` per role, computed when first asked.
@@ -535,7 +535,7 @@ fn display(action: &str) -> String {
 
 /// Finds every escalation of every user and role that is not already admin, and adds the
 /// escalations (and the synthetic admin roles they reach) to `inv`.
-pub fn escalations(model: &Model<'_>, edges: &[Edge], inv: &mut Inventory) {
+pub fn escalations(model: &Model<'_>, edges: &[Edge<'_>], inv: &mut Inventory) {
     let admin_users: BTreeSet<&str> = model
         .users
         .iter()
@@ -544,12 +544,12 @@ pub fn escalations(model: &Model<'_>, edges: &[Edge], inv: &mut Inventory) {
         .collect();
     // The first trust edge without tag gates per (role, principal): looked up for every
     // principal and role pair, so indexed once rather than searched each time.
-    let mut untagged_trusts: HashMap<&str, HashMap<&str, &Edge>> = HashMap::default();
+    let mut untagged_trusts: HashMap<&str, HashMap<&str, &Edge<'_>>> = HashMap::default();
     for e in edges.iter().filter(|e| e.tag_gates.is_empty()) {
         untagged_trusts
             .entry(e.principal.as_str())
             .or_default()
-            .entry(e.role.as_str())
+            .entry(e.role)
             .or_insert(e);
     }
     let mut masks = HashMap::default();

@@ -24,15 +24,16 @@
 //! principal tag). An unconditional `Deny` statement naming a principal (or `*`) removes it.
 
 use super::arn::Arn;
+use super::authz::parse::{Role, Tag};
 use super::authz::{Model, Principal, PrincipalKind, Scope};
-use super::policy::eval::{Decision, Layers};
-use super::policy::{conditions, Document, Effect, Pattern, Statement};
+use super::policy::eval::{ActionRules, Decision};
+use super::policy::{conditions, Effect, Pattern, Statement};
 use crate::connectors::ConnectorSettings;
 use crate::model::{
-    Assignment, AssignmentKind, Condition, Diagnostic, Identity, IdentityKind, Inventory, Trust,
-    Window,
+    Assignment, AssignmentKind, Condition, Diagnostic, Identity, IdentityKind, Inventory,
+    Provenance, Trust, Window,
 };
-use foldhash::HashMap;
+use foldhash::{HashMap, HashSet};
 use std::collections::{BTreeMap, BTreeSet};
 
 const ASSUME: [&str; 3] = [
@@ -43,14 +44,17 @@ const ASSUME: [&str; 3] = [
 
 /// One trust edge before JIT is applied.
 #[derive(Debug, Clone)]
-pub struct Edge {
-    pub role: String,
+pub struct Edge<'a> {
+    /// The role's ARN.
+    pub role: &'a str,
     pub principal: String,
     pub conditions: Vec<Condition>,
     /// `aws:PrincipalTag/KEY` conditions of the trust statement (`StringEquals`/`StringLike`):
     /// the tag key and the values that open the trust.
     pub tag_gates: Vec<(String, Vec<String>)>,
-    pub record: String,
+    /// The role's trust policy (`/RoleDetailList/3/AssumeRolePolicyDocument`): one value
+    /// shared by all the edges of the role.
+    pub provenance: Provenance,
 }
 
 fn is_assume(s: &Statement) -> bool {
@@ -73,20 +77,39 @@ fn external(
     i
 }
 
+/// The users and roles of one account (in [`Scope::principals_of`] order) that an identity
+/// policy allows `sts:AssumeRole` somewhere, with the statements that decide it. A trust
+/// naming the account root delegates to these; the others cannot be allowed whatever the role.
+type Assumers<'m, 'a> = Vec<(&'m Principal<'a>, ActionRules<'a>)>;
+
+fn assumers<'m, 'a>(scope: &Scope<'m, 'a>, account: &str) -> Assumers<'m, 'a> {
+    scope
+        .principals_of(account)
+        .filter_map(|(m, q)| {
+            let rules = m.layers(q).for_action("sts:assumerole");
+            rules.may_allow().then_some((q, rules))
+        })
+        .collect()
+}
+
 /// Computes every trust edge; adds identities for services, federated providers, anyone
 /// and external principals to `inv`.
-pub fn trusts(model: &Model<'_>, scope: &Scope<'_, '_>, inv: &mut Inventory) -> Vec<Edge> {
+pub fn trusts<'m, 'a>(
+    model: &'m Model<'a>,
+    scope: &Scope<'m, 'a>,
+    inv: &mut Inventory,
+) -> Vec<Edge<'a>> {
     let mut edges = Vec::new();
     let mut identities: BTreeMap<String, Identity> = BTreeMap::new();
     let accounts = scope.accounts();
-    // Per principal (by address) and per identity document: could it allow sts:AssumeRole?
-    let mut layers_of: HashMap<usize, Option<Layers<'_>>> = HashMap::default();
-    let mut doc_allows: HashMap<usize, bool> = HashMap::default();
+    // Per account named by a root trust: who could assume a role of it (computed once).
+    let mut assumers_by_account: HashMap<String, Assumers<'m, 'a>> = HashMap::default();
     for (r, raw) in model.roles.iter().zip(&model.details.role_detail_list) {
         let Some(doc) = &raw.assume_role_policy_document else {
             continue;
         };
         let record = format!("{}/AssumeRolePolicyDocument", r.record);
+        let provenance = model.provenance(&record);
         let mut role_pattern: Option<Pattern> = None;
         let denied: Vec<&Statement> = doc
             .statements
@@ -128,16 +151,22 @@ pub fn trusts(model: &Model<'_>, scope: &Scope<'_, '_>, inv: &mut Inventory) -> 
                 })
                 .collect();
             let mut push = |principal: String, extra: Vec<Condition>| {
-                let mut c = conds.clone();
-                c.extend(extra);
-                c.sort();
-                c.dedup();
+                // `conds` is sorted and without duplicates already.
+                let conditions = if extra.is_empty() {
+                    conds.clone()
+                } else {
+                    let mut c = conds.clone();
+                    c.extend(extra);
+                    c.sort();
+                    c.dedup();
+                    c
+                };
                 edges.push(Edge {
-                    role: r.arn.to_string(),
+                    role: r.arn,
                     principal,
-                    conditions: c,
+                    conditions,
                     tag_gates: tag_gates.clone(),
-                    record: record.clone(),
+                    provenance: provenance.clone(),
                 });
             };
             if s.not_principal {
@@ -224,34 +253,15 @@ pub fn trusts(model: &Model<'_>, scope: &Scope<'_, '_>, inv: &mut Inventory) -> 
                         push(root.clone(), Vec::new());
                         continue;
                     }
-                    for (m, q) in scope.principals_of(&arn.account) {
+                    let candidates = assumers_by_account
+                        .entry(arn.account.clone())
+                        .or_insert_with(|| assumers(scope, &arn.account));
+                    for (q, rules) in candidates.iter() {
                         if q.arn == r.arn || blocked(q.arn, &q.account) {
                             continue;
                         }
-                        // Without an Allow naming sts:AssumeRole the decision cannot be Allow;
-                        // the layers of those that may are built once per principal.
-                        let layers = layers_of
-                            .entry(q as *const Principal<'_> as usize)
-                            .or_insert_with(|| {
-                                let l = m.layers(q);
-                                let may = l.identity.iter().any(|d| {
-                                    *doc_allows
-                                        .entry(*d as *const Document as usize)
-                                        .or_insert_with(|| {
-                                            d.statements.iter().any(|s| {
-                                                s.effect == Effect::Allow
-                                                    && s.matches_action("sts:assumerole")
-                                            })
-                                        })
-                                });
-                                may.then_some(l)
-                            });
-                        let Some(layers) = layers else {
-                            continue;
-                        };
                         let role_pattern = role_pattern.get_or_insert_with(|| Pattern::new(r.arn));
-                        if let Decision::Allow(c) = layers.decide_on("sts:assumerole", role_pattern)
-                        {
+                        if let Decision::Allow(c) = rules.decide_on(role_pattern) {
                             push(q.arn.to_string(), conditions::to_conditions(&c));
                         }
                     }
@@ -296,16 +306,13 @@ fn model_warning(model: &Model<'_>, inv: &mut Inventory, record: &str, message: 
         .push(Diagnostic::warning(model.provenance(record), message));
 }
 
-/// Is the role JIT-eligible by residue.yaml's `jit.eligible_roles` tags or names?
-fn marked_eligible(
-    settings: &ConnectorSettings,
-    r: &Principal<'_>,
-    tags: &BTreeMap<String, String>,
-) -> bool {
+/// Is the role JIT-eligible by residue.yaml's `jit.eligible_roles` tags or names? `tags` are
+/// the role's tags as exported (for a key given twice, the last value counts).
+fn marked_eligible(settings: &ConnectorSettings, r: &Principal<'_>, tags: &[Tag]) -> bool {
     settings
         .eligible_role_tags
         .iter()
-        .any(|(k, v)| tags.get(k) == Some(v))
+        .any(|(k, v)| tags.iter().rev().find(|t| t.key == *k).map(|t| &t.value) == Some(v))
         || settings
             .eligible_role_names
             .iter()
@@ -347,39 +354,46 @@ fn is_broker(settings: &ConnectorSettings, model: &Model<'_>, principal: &str) -
 pub fn apply_jit(
     model: &Model<'_>,
     settings: &ConnectorSettings,
-    edges: Vec<Edge>,
+    edges: Vec<Edge<'_>>,
     inv: &mut Inventory,
 ) {
-    let tags_of = |arn: &str| -> BTreeMap<String, String> {
-        model
-            .details
-            .role_detail_list
+    // Per edge: is its principal a broker? (Asked once per principal, not once per edge.)
+    let from_broker: Vec<bool> = {
+        let mut broker_of: HashMap<&str, bool> = HashMap::default();
+        edges
             .iter()
-            .find(|r| r.arn == arn)
-            .map(|r| {
-                r.tags
-                    .iter()
-                    .map(|t| (t.key.clone(), t.value.clone()))
-                    .collect()
+            .map(|e| {
+                *broker_of
+                    .entry(e.principal.as_str())
+                    .or_insert_with(|| is_broker(settings, model, &e.principal))
             })
-            .unwrap_or_default()
+            .collect()
     };
-    let eligible: BTreeSet<String> = model
+    // The roles a broker may assume, and each role ARN's first record (its tags).
+    let broker_roles: HashSet<&str> = edges
+        .iter()
+        .zip(&from_broker)
+        .filter(|(_, &b)| b)
+        .map(|(e, _)| e.role)
+        .collect();
+    let mut first_record: HashMap<&str, &Role> = HashMap::default();
+    for raw in &model.details.role_detail_list {
+        first_record.entry(raw.arn.as_str()).or_insert(raw);
+    }
+    let eligible: HashSet<&str> = model
         .roles
         .iter()
         .filter(|r| {
-            marked_eligible(settings, r, &tags_of(r.arn))
-                || (settings.eligible_if_broker_can_assume
-                    && edges
-                        .iter()
-                        .any(|e| e.role == r.arn && is_broker(settings, model, &e.principal)))
+            let tags = first_record.get(r.arn).map_or(&[][..], |raw| &raw.tags);
+            marked_eligible(settings, r, tags)
+                || (settings.eligible_if_broker_can_assume && broker_roles.contains(r.arn))
         })
-        .map(|r| r.arn.to_string())
+        .map(|r| r.arn)
         .collect();
-    let mut eligible_assignments: BTreeMap<(String, String), String> = BTreeMap::new();
+    let mut eligible_assignments: BTreeMap<(String, String), Provenance> = BTreeMap::new();
     let mut gated: BTreeSet<usize> = BTreeSet::new();
     for (i, e) in edges.iter().enumerate() {
-        if !eligible.contains(&e.role) || e.tag_gates.is_empty() {
+        if !eligible.contains(e.role) || e.tag_gates.is_empty() {
             continue;
         }
         let user = model
@@ -402,7 +416,7 @@ pub fn apply_jit(
         });
         if carries {
             inv.diagnostics.push(Diagnostic::info(
-                model.provenance(&e.record),
+                e.provenance.clone(),
                 format!(
                     "{} carries the principal tag that opens JIT-eligible role {} now: the trust counts as standing",
                     e.principal, e.role
@@ -415,7 +429,7 @@ pub fn apply_jit(
             // A role's sessions carry the tag only when a grant passes it as a session tag:
             // that is the grant, not standing access.
             inv.diagnostics.push(Diagnostic::info(
-                model.provenance(&e.record),
+                e.provenance.clone(),
                 format!(
                     "role {} lacks the principal tag that opens JIT-eligible role {}: not counted as a standing trust",
                     e.principal, e.role
@@ -425,19 +439,19 @@ pub fn apply_jit(
         }
         // The tag is what the broker grants: until it does, the user is only eligible.
         eligible_assignments
-            .entry((e.principal.clone(), e.role.clone()))
-            .or_insert_with(|| e.record.clone());
+            .entry((e.principal.clone(), e.role.to_string()))
+            .or_insert_with(|| e.provenance.clone());
     }
-    for e in &edges {
-        if !(eligible.contains(&e.role) && is_broker(settings, model, &e.principal)) {
+    for (e, &by_broker) in edges.iter().zip(&from_broker) {
+        if !(eligible.contains(e.role) && by_broker) {
             continue;
         }
-        let Some(role) = model.role_by_arn(&e.role) else {
+        let Some(role) = model.role_by_arn(e.role) else {
             continue;
         };
         let served = served_by(model, &edges, &e.principal, &role.account);
         inv.diagnostics.push(Diagnostic::info(
-            model.provenance(&e.record),
+            e.provenance.clone(),
             format!(
                 "role {} is JIT-eligible and broker {} may assume it: modelled as eligibility for {} principal(s), not as a standing trust",
                 role.name,
@@ -447,37 +461,35 @@ pub fn apply_jit(
         ));
         for s in served {
             eligible_assignments
-                .entry((s, e.role.clone()))
-                .or_insert_with(|| e.record.clone());
+                .entry((s, e.role.to_string()))
+                .or_insert_with(|| e.provenance.clone());
         }
     }
-    for ((subject, role), record) in eligible_assignments {
+    for ((subject, role), provenance) in eligible_assignments {
         inv.assignments.push(Assignment {
             subject,
             role,
             kind: AssignmentKind::Eligible,
             window: Window::UNBOUNDED,
             last_used: None,
-            provenance: model.provenance(&record),
+            provenance,
         });
     }
-    for (i, e) in edges.into_iter().enumerate() {
-        if gated.contains(&i)
-            || (eligible.contains(&e.role) && is_broker(settings, model, &e.principal))
-        {
+    for (i, (e, by_broker)) in edges.into_iter().zip(from_broker).enumerate() {
+        if gated.contains(&i) || (eligible.contains(e.role) && by_broker) {
             continue;
         }
         inv.trusts.push(Trust {
-            role: e.role,
+            role: e.role.to_string(),
             principal: e.principal,
             conditions: e.conditions,
-            provenance: model.provenance(&e.record),
+            provenance: e.provenance,
         });
     }
 }
 
 /// The identities a broker serves (see [`apply_jit`]).
-fn served_by(model: &Model<'_>, edges: &[Edge], broker: &str, account: &str) -> Vec<String> {
+fn served_by(model: &Model<'_>, edges: &[Edge<'_>], broker: &str, account: &str) -> Vec<String> {
     let is_role = model.role_by_arn(broker).is_some();
     let mut served: BTreeSet<String> = BTreeSet::new();
     if is_role {
