@@ -124,6 +124,19 @@ const PASS_ROLE: [(&str, &[&str], &[&str]); 6] = [
     ),
 ];
 
+/// Actions on an admin user that give its credentials: (action, display name).
+const USER_TAKEOVER: [(&str, &str); 3] = [
+    ("iam:createaccesskey", "iam:CreateAccessKey"),
+    ("iam:createloginprofile", "iam:CreateLoginProfile"),
+    ("iam:updateloginprofile", "iam:UpdateLoginProfile"),
+];
+
+/// Actions granting a policy to a role one may assume: (action, display name).
+const ASSUMED_ROLE_GRANTS: [(&str, &str); 2] = [
+    ("iam:attachrolepolicy", "iam:AttachRolePolicy"),
+    ("iam:putrolepolicy", "iam:PutRolePolicy"),
+];
+
 /// The synthetic role an escalation to "anything" reaches.
 pub fn admin_target(account: &str) -> String {
     format!("aws:{account}:admin-via-escalation")
@@ -227,6 +240,11 @@ fn may(mask: u32, action: &str) -> bool {
         .iter()
         .position(|a| *a == action)
         .is_none_or(|i| mask & (1 << i) != 0)
+}
+
+/// Could one of `actions` be allowed (see [`may`])?
+fn may_any<'s>(mask: u32, actions: impl IntoIterator<Item = &'s str>) -> bool {
+    actions.into_iter().any(|a| may(mask, a))
 }
 
 /// What the search reads for every principal, computed once per model.
@@ -370,16 +388,18 @@ fn methods(model: &Model<'_>, p: &Principal<'_>, shared: &Shared<'_, '_>, out: &
             }
         }
     }
-    for other in shared
-        .admin_users
+    // Each search below is skipped when no Allow names any of its actions (it would find
+    // nothing): most principals name none, and the searches pair them with every admin.
+    let users = if may_any(mask, USER_TAKEOVER.map(|(a, _)| a)) {
+        &shared.admin_users[..]
+    } else {
+        &[]
+    };
+    for other in users
         .iter()
         .filter(|u| u.arn != p.arn && u.account == p.account)
     {
-        for (action, name) in [
-            ("iam:createaccesskey", "iam:CreateAccessKey"),
-            ("iam:createloginprofile", "iam:CreateLoginProfile"),
-            ("iam:updateloginprofile", "iam:UpdateLoginProfile"),
-        ] {
+        for (action, name) in USER_TAKEOVER {
             if let Some(c) = allow(&l, action, other.arn) {
                 found(
                     &admin,
@@ -388,7 +408,13 @@ fn methods(model: &Model<'_>, p: &Principal<'_>, shared: &Shared<'_, '_>, out: &
             }
         }
     }
-    for &(ri, role) in shared.admin_roles.iter().filter(|(_, r)| r.arn != p.arn) {
+    let role_actions = ["iam:updateassumerolepolicy", "iam:passrole"];
+    let roles = if may_any(mask, role_actions.into_iter().chain(TAKE_OVER.map(|t| t.1))) {
+        &shared.admin_roles[..]
+    } else {
+        &[]
+    };
+    for &(ri, role) in roles.iter().filter(|(_, r)| r.arn != p.arn) {
         if let Some(c) = allow(&l, "iam:updateassumerolepolicy", role.arn) {
             found(
                 role.arn,
@@ -464,6 +490,9 @@ fn methods(model: &Model<'_>, p: &Principal<'_>, shared: &Shared<'_, '_>, out: &
     let Some(assumable) = shared.untagged_trusts.get(p.arn) else {
         return;
     };
+    if !may_any(mask, ASSUMED_ROLE_GRANTS.map(|(a, _)| a)) {
+        return;
+    }
     for (ri, role) in model.roles.iter().enumerate().filter(|(_, r)| {
         r.arn != p.arn && r.account == p.account && r.level.privilege != PrivilegeLevel::Admin
     }) {
@@ -473,10 +502,7 @@ fn methods(model: &Model<'_>, p: &Principal<'_>, shared: &Shared<'_, '_>, out: &
         if !*shared.role_could_be_admin[ri].get_or_init(|| could_be_admin(model, role)) {
             continue;
         }
-        for (action, name) in [
-            ("iam:attachrolepolicy", "iam:AttachRolePolicy"),
-            ("iam:putrolepolicy", "iam:PutRolePolicy"),
-        ] {
+        for (action, name) in ASSUMED_ROLE_GRANTS {
             if let Some(c) = allow(&l, action, role.arn) {
                 let mut kinds: Vec<String> = conditions::to_conditions(&c)
                     .iter()
