@@ -40,7 +40,7 @@ use super::policy::{conditions, Clause, Effect};
 use super::policy::{Document, Pattern};
 use super::trust::Edge;
 use crate::model::{Escalation, Inventory, PrivilegeLevel, Role};
-use foldhash::HashMap;
+use foldhash::{HashMap, HashSet};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
@@ -254,10 +254,9 @@ struct Shared<'m, 'a> {
     /// Admin roles, with their index in `model.roles`.
     admin_roles: Vec<(usize, &'m Principal<'a>)>,
     services: Vec<Vec<&'a str>>,
-    /// Principal ARN → role ARN → the first trust edge without tag gates.
+    /// Principal ARN → role ARN → the first trust edge without tag gates (for the principals
+    /// that may grant a role a policy).
     untagged_trusts: HashMap<&'m str, HashMap<&'m str, &'m Edge<'a>>>,
-    /// Allow bits per identity document (by address).
-    masks: HashMap<usize, u32>,
     /// `could_be_admin` per role, computed when first asked.
     role_could_be_admin: Vec<OnceLock<bool>>,
 }
@@ -273,15 +272,25 @@ fn allow(l: &Layers<'_>, action: &str, resource: &str) -> Option<Vec<Clause>> {
     }
 }
 
-fn methods(model: &Model<'_>, p: &Principal<'_>, shared: &Shared<'_, '_>, out: &mut Vec<Found>) {
-    let l = model.layers(p);
-    let mask = l.identity.iter().fold(0u32, |m, d| {
-        m | shared
-            .masks
-            .get(&(*d as *const Document as usize))
+/// The Allow bits of every identity policy of `p` (see [`allow_mask`]).
+fn principal_mask(model: &Model<'_>, p: &Principal<'_>, masks: &HashMap<usize, u32>) -> u32 {
+    let groups = p.groups.iter().flat_map(|&g| &model.groups[g].own);
+    p.own.iter().chain(groups).fold(0u32, |m, r| {
+        m | masks
+            .get(&(r.doc as *const Document as usize))
             .copied()
-            .unwrap_or_else(|| allow_mask(d))
-    });
+            .unwrap_or_else(|| allow_mask(r.doc))
+    })
+}
+
+fn methods(
+    model: &Model<'_>,
+    p: &Principal<'_>,
+    mask: u32,
+    shared: &Shared<'_, '_>,
+    out: &mut Vec<Found>,
+) {
+    let l = model.layers(p);
     let allow = |l: &Layers<'_>, action: &str, resource: &str| {
         if may(mask, action) {
             allow(l, action, resource)
@@ -490,9 +499,6 @@ fn methods(model: &Model<'_>, p: &Principal<'_>, shared: &Shared<'_, '_>, out: &
     let Some(assumable) = shared.untagged_trusts.get(p.arn) else {
         return;
     };
-    if !may_any(mask, ASSUMED_ROLE_GRANTS.map(|(a, _)| a)) {
-        return;
-    }
     for (ri, role) in model.roles.iter().enumerate().filter(|(_, r)| {
         r.arn != p.arn && r.account == p.account && r.level.privilege != PrivilegeLevel::Admin
     }) {
@@ -568,22 +574,39 @@ pub fn escalations(model: &Model<'_>, edges: &[Edge<'_>], inv: &mut Inventory) {
         .filter(|u| u.level.privilege == PrivilegeLevel::Admin)
         .map(|u| u.arn)
         .collect();
-    // The first trust edge without tag gates per (role, principal): looked up for every
-    // principal and role pair, so indexed once rather than searched each time.
-    let mut untagged_trusts: HashMap<&str, HashMap<&str, &Edge<'_>>> = HashMap::default();
-    for e in edges.iter().filter(|e| e.tag_gates.is_empty()) {
-        untagged_trusts
-            .entry(e.principal.as_str())
-            .or_default()
-            .entry(e.role)
-            .or_insert(e);
-    }
     let mut masks = HashMap::default();
     for p in model.users.iter().chain(&model.groups).chain(&model.roles) {
         for r in &p.own {
             masks
                 .entry(r.doc as *const Document as usize)
                 .or_insert_with(|| allow_mask(r.doc));
+        }
+    }
+    let principals: Vec<(&Principal<'_>, u32)> = model
+        .users
+        .iter()
+        .chain(&model.roles)
+        .filter(|p| p.level.privilege != PrivilegeLevel::Admin)
+        .map(|p| (p, principal_mask(model, p, &masks)))
+        .collect();
+    // The first trust edge without tag gates per (role, principal): looked up for every
+    // principal and role pair, so indexed once rather than searched each time; only for the
+    // principals that may grant a role a policy (no one else asks).
+    let granting: HashSet<&str> = principals
+        .iter()
+        .filter(|(_, mask)| may_any(*mask, ASSUMED_ROLE_GRANTS.map(|(a, _)| a)))
+        .map(|(p, _)| p.arn)
+        .collect();
+    let mut untagged_trusts: HashMap<&str, HashMap<&str, &Edge<'_>>> = HashMap::default();
+    if !granting.is_empty() {
+        for e in edges.iter().filter(|e| e.tag_gates.is_empty()) {
+            if granting.contains(e.principal.as_str()) {
+                untagged_trusts
+                    .entry(e.principal.as_str())
+                    .or_default()
+                    .entry(e.role)
+                    .or_insert(e);
+            }
         }
     }
     let shared = Shared {
@@ -605,22 +628,15 @@ pub fn escalations(model: &Model<'_>, edges: &[Edge<'_>], inv: &mut Inventory) {
             .collect(),
         services: trusted_services(model),
         untagged_trusts,
-        masks,
         role_could_be_admin: model.roles.iter().map(|_| OnceLock::new()).collect(),
     };
     // Each principal's methods are independent: search them in parallel, keep their order.
     use rayon::prelude::*;
-    let principals: Vec<&Principal<'_>> = model
-        .users
-        .iter()
-        .chain(&model.roles)
-        .filter(|p| p.level.privilege != PrivilegeLevel::Admin)
-        .collect();
     let found: Vec<Found> = principals
         .par_iter()
-        .map(|p| {
+        .map(|&(p, mask)| {
             let mut found = Vec::new();
-            methods(model, p, &shared, &mut found);
+            methods(model, p, mask, &shared, &mut found);
             found
         })
         .collect::<Vec<_>>()

@@ -357,8 +357,11 @@ pub fn apply_jit(
     edges: Vec<Edge<'_>>,
     inv: &mut Inventory,
 ) {
-    // Per edge: is its principal a broker? (Asked once per principal, not once per edge.)
-    let from_broker: Vec<bool> = {
+    // Per edge: is its principal a broker? (Asked once per principal, not once per edge;
+    // without brokers configured, of no one.)
+    let from_broker: Vec<bool> = if settings.jit_brokers.is_empty() {
+        vec![false; edges.len()]
+    } else {
         let mut broker_of: HashMap<&str, bool> = HashMap::default();
         edges
             .iter()
@@ -369,7 +372,8 @@ pub fn apply_jit(
             })
             .collect()
     };
-    // The roles a broker may assume, and each role ARN's first record (its tags).
+    // The roles a broker may assume, and (when eligibility is by tag) each role ARN's first
+    // record, which has its tags.
     let broker_roles: HashSet<&str> = edges
         .iter()
         .zip(&from_broker)
@@ -377,8 +381,10 @@ pub fn apply_jit(
         .map(|(e, _)| e.role)
         .collect();
     let mut first_record: HashMap<&str, &Role> = HashMap::default();
-    for raw in &model.details.role_detail_list {
-        first_record.entry(raw.arn.as_str()).or_insert(raw);
+    if !settings.eligible_role_tags.is_empty() {
+        for raw in &model.details.role_detail_list {
+            first_record.entry(raw.arn.as_str()).or_insert(raw);
+        }
     }
     let eligible: HashSet<&str> = model
         .roles
