@@ -256,7 +256,7 @@ struct Shared<'m, 'a> {
     services: Vec<Vec<&'a str>>,
     /// Principal ARN → role ARN → the first trust edge without tag gates (for the principals
     /// that may grant a role a policy).
-    untagged_trusts: HashMap<&'m str, HashMap<&'m str, &'m Edge<'a>>>,
+    untagged_trusts: HashMap<&'m str, HashMap<&'m str, &'m Edge>>,
     /// `could_be_admin` per role, computed when first asked.
     role_could_be_admin: Vec<OnceLock<bool>>,
 }
@@ -567,7 +567,7 @@ fn display(action: &str) -> String {
 
 /// Finds every escalation of every user and role that is not already admin, and adds the
 /// escalations (and the synthetic admin roles they reach) to `inv`.
-pub fn escalations(model: &Model<'_>, edges: &[Edge<'_>], inv: &mut Inventory) {
+pub fn escalations(model: &Model<'_>, edges: &[Edge], inv: &mut Inventory) {
     let admin_users: BTreeSet<&str> = model
         .users
         .iter()
@@ -597,14 +597,14 @@ pub fn escalations(model: &Model<'_>, edges: &[Edge<'_>], inv: &mut Inventory) {
         .filter(|(_, mask)| may_any(*mask, ASSUMED_ROLE_GRANTS.map(|(a, _)| a)))
         .map(|(p, _)| p.arn)
         .collect();
-    let mut untagged_trusts: HashMap<&str, HashMap<&str, &Edge<'_>>> = HashMap::default();
+    let mut untagged_trusts: HashMap<&str, HashMap<&str, &Edge>> = HashMap::default();
     if !granting.is_empty() {
         for e in edges.iter().filter(|e| e.tag_gates.is_empty()) {
-            if granting.contains(e.principal.as_str()) {
+            if granting.contains(&*e.principal) {
                 untagged_trusts
-                    .entry(e.principal.as_str())
+                    .entry(&*e.principal)
                     .or_default()
-                    .entry(e.role)
+                    .entry(&*e.role)
                     .or_insert(e);
             }
         }

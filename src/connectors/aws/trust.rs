@@ -35,6 +35,7 @@ use crate::model::{
 };
 use foldhash::{HashMap, HashSet};
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 const ASSUME: [&str; 3] = [
     "sts:assumerole",
@@ -44,10 +45,12 @@ const ASSUME: [&str; 3] = [
 
 /// One trust edge before JIT is applied.
 #[derive(Debug, Clone)]
-pub struct Edge<'a> {
-    /// The role's ARN.
-    pub role: &'a str,
-    pub principal: String,
+pub struct Edge {
+    /// The role's ARN, shared by the role's edges (and the trusts made of them).
+    pub role: Arc<str>,
+    /// The principal's id; one allocation for all the edges of a principal an account-root
+    /// trust delegates to.
+    pub principal: Arc<str>,
     pub conditions: Vec<Condition>,
     /// `aws:PrincipalTag/KEY` conditions of the trust statement (`StringEquals`/`StringLike`):
     /// the tag key and the values that open the trust.
@@ -80,14 +83,14 @@ fn external(
 /// The users and roles of one account (in [`Scope::principals_of`] order) that an identity
 /// policy allows `sts:AssumeRole` somewhere, with the statements that decide it. A trust
 /// naming the account root delegates to these; the others cannot be allowed whatever the role.
-type Assumers<'m, 'a> = Vec<(&'m Principal<'a>, ActionRules<'a>)>;
+type Assumers<'m, 'a> = Vec<(&'m Principal<'a>, Arc<str>, ActionRules<'a>)>;
 
 fn assumers<'m, 'a>(scope: &Scope<'m, 'a>, account: &str) -> Assumers<'m, 'a> {
     scope
         .principals_of(account)
         .filter_map(|(m, q)| {
             let rules = m.layers(q).for_action("sts:assumerole");
-            rules.may_allow().then_some((q, rules))
+            rules.may_allow().then(|| (q, Arc::from(q.arn), rules))
         })
         .collect()
 }
@@ -98,7 +101,7 @@ pub fn trusts<'m, 'a>(
     model: &'m Model<'a>,
     scope: &Scope<'m, 'a>,
     inv: &mut Inventory,
-) -> Vec<Edge<'a>> {
+) -> Vec<Edge> {
     let mut edges = Vec::new();
     let mut identities: BTreeMap<String, Identity> = BTreeMap::new();
     let accounts = scope.accounts();
@@ -110,6 +113,7 @@ pub fn trusts<'m, 'a>(
         };
         let record = format!("{}/AssumeRolePolicyDocument", r.record);
         let provenance = model.provenance(&record);
+        let role: Arc<str> = Arc::from(r.arn);
         let mut role_pattern: Option<Pattern> = None;
         let denied: Vec<&Statement> = doc
             .statements
@@ -150,7 +154,7 @@ pub fn trusts<'m, 'a>(
                     Some((c.key[key.len()..].to_string(), c.values.clone()))
                 })
                 .collect();
-            let mut push = |principal: String, extra: Vec<Condition>| {
+            let mut push = |principal: Arc<str>, extra: Vec<Condition>| {
                 // `conds` is sorted and without duplicates already.
                 let conditions = if extra.is_empty() {
                     conds.clone()
@@ -162,7 +166,7 @@ pub fn trusts<'m, 'a>(
                     c
                 };
                 edges.push(Edge {
-                    role: r.arn,
+                    role: Arc::clone(&role),
                     principal,
                     conditions,
                     tag_gates: tag_gates.clone(),
@@ -199,7 +203,7 @@ pub fn trusts<'m, 'a>(
                         &record,
                     )
                 });
-                push(id, Vec::new());
+                push(id.into(), Vec::new());
             }
             for fed in &p.federated {
                 let id = format!("federated:{fed}");
@@ -213,7 +217,7 @@ pub fn trusts<'m, 'a>(
                         &record,
                     )
                 });
-                push(id, Vec::new());
+                push(id.into(), Vec::new());
             }
             for other in &p.other {
                 inv.diagnostics.push(Diagnostic::info(
@@ -250,19 +254,19 @@ pub fn trusts<'m, 'a>(
                                 &record,
                             )
                         });
-                        push(root.clone(), Vec::new());
+                        push(root.as_str().into(), Vec::new());
                         continue;
                     }
                     let candidates = assumers_by_account
                         .entry(arn.account.clone())
                         .or_insert_with(|| assumers(scope, &arn.account));
-                    for (q, rules) in candidates.iter() {
+                    for (q, id, rules) in candidates.iter() {
                         if q.arn == r.arn || blocked(q.arn, &q.account) {
                             continue;
                         }
                         let role_pattern = role_pattern.get_or_insert_with(|| Pattern::new(r.arn));
                         if let Decision::Allow(c) = rules.decide_on(role_pattern) {
-                            push(q.arn.to_string(), conditions::to_conditions(&c));
+                            push(Arc::clone(id), conditions::to_conditions(&c));
                         }
                     }
                     continue;
@@ -278,8 +282,8 @@ pub fn trusts<'m, 'a>(
                         let cross = q.account != r.account;
                         match decision {
                             Decision::ExplicitDeny => {}
-                            Decision::Allow(c) => push(q.arn.to_string(), conditions::to_conditions(&c)),
-                            Decision::ImplicitDeny if !cross => push(q.arn.to_string(), Vec::new()),
+                            Decision::Allow(c) => push(q.arn.into(), conditions::to_conditions(&c)),
+                            Decision::ImplicitDeny if !cross => push(q.arn.into(), Vec::new()),
                             Decision::ImplicitDeny => {}
                         }
                     }
@@ -291,7 +295,7 @@ pub fn trusts<'m, 'a>(
                         identities.entry(root.clone()).or_insert_with(|| {
                             external(root.clone(), format!("{root} (not in this scan)"), IdentityKind::Workload, None, model, &record)
                         });
-                        push(root.clone(), Vec::new());
+                        push(root.as_str().into(), Vec::new());
                     }
                 }
             }
@@ -354,7 +358,7 @@ fn is_broker(settings: &ConnectorSettings, model: &Model<'_>, principal: &str) -
 pub fn apply_jit(
     model: &Model<'_>,
     settings: &ConnectorSettings,
-    edges: Vec<Edge<'_>>,
+    edges: Vec<Edge>,
     inv: &mut Inventory,
 ) {
     // Per edge: is its principal a broker? (Asked once per principal, not once per edge;
@@ -367,7 +371,7 @@ pub fn apply_jit(
             .iter()
             .map(|e| {
                 *broker_of
-                    .entry(e.principal.as_str())
+                    .entry(&*e.principal)
                     .or_insert_with(|| is_broker(settings, model, &e.principal))
             })
             .collect()
@@ -378,7 +382,7 @@ pub fn apply_jit(
         .iter()
         .zip(&from_broker)
         .filter(|(_, &b)| b)
-        .map(|(e, _)| e.role)
+        .map(|(e, _)| &*e.role)
         .collect();
     let mut first_record: HashMap<&str, &Role> = HashMap::default();
     if !settings.eligible_role_tags.is_empty() {
@@ -399,19 +403,19 @@ pub fn apply_jit(
     let mut eligible_assignments: BTreeMap<(String, String), Provenance> = BTreeMap::new();
     let mut gated: BTreeSet<usize> = BTreeSet::new();
     for (i, e) in edges.iter().enumerate() {
-        if !eligible.contains(e.role) || e.tag_gates.is_empty() {
+        if !eligible.contains(&*e.role) || e.tag_gates.is_empty() {
             continue;
         }
         let user = model
             .details
             .user_detail_list
             .iter()
-            .find(|u| u.arn == e.principal);
+            .find(|u| u.arn == &*e.principal);
         let role_tags = model
             .details
             .role_detail_list
             .iter()
-            .find(|r| r.arn == e.principal)
+            .find(|r| r.arn == &*e.principal)
             .map(|r| &r.tags);
         let Some(tags) = user.map(|u| &u.tags).or(role_tags) else {
             continue;
@@ -445,14 +449,14 @@ pub fn apply_jit(
         }
         // The tag is what the broker grants: until it does, the user is only eligible.
         eligible_assignments
-            .entry((e.principal.clone(), e.role.to_string()))
+            .entry((e.principal.to_string(), e.role.to_string()))
             .or_insert_with(|| e.provenance.clone());
     }
     for (e, &by_broker) in edges.iter().zip(&from_broker) {
-        if !(eligible.contains(e.role) && by_broker) {
+        if !(eligible.contains(&*e.role) && by_broker) {
             continue;
         }
-        let Some(role) = model.role_by_arn(e.role) else {
+        let Some(role) = model.role_by_arn(&e.role) else {
             continue;
         };
         let served = served_by(model, &edges, &e.principal, &role.account);
@@ -482,11 +486,11 @@ pub fn apply_jit(
         });
     }
     for (i, (e, by_broker)) in edges.into_iter().zip(from_broker).enumerate() {
-        if gated.contains(&i) || (eligible.contains(e.role) && by_broker) {
+        if gated.contains(&i) || (eligible.contains(&*e.role) && by_broker) {
             continue;
         }
         inv.trusts.push(Trust {
-            role: e.role.to_string(),
+            role: e.role,
             principal: e.principal,
             conditions: e.conditions,
             provenance: e.provenance,
@@ -495,17 +499,17 @@ pub fn apply_jit(
 }
 
 /// The identities a broker serves (see [`apply_jit`]).
-fn served_by(model: &Model<'_>, edges: &[Edge<'_>], broker: &str, account: &str) -> Vec<String> {
+fn served_by(model: &Model<'_>, edges: &[Edge], broker: &str, account: &str) -> Vec<String> {
     let is_role = model.role_by_arn(broker).is_some();
     let mut served: BTreeSet<String> = BTreeSet::new();
     if is_role {
-        for e in edges.iter().filter(|e| e.role == broker) {
+        for e in edges.iter().filter(|e| &*e.role == broker) {
             let user = model.user_by_arn(&e.principal).is_some();
             let person_like = user
                 || !(e.principal.starts_with("service:")
                     || model.role_by_arn(&e.principal).is_some());
             if person_like && model.role_by_arn(&e.principal).is_none() {
-                served.insert(e.principal.clone());
+                served.insert(e.principal.to_string());
             }
         }
     }

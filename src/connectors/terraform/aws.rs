@@ -479,8 +479,8 @@ fn identity_side_trusts(plan: &mut Plan, m: &Model) {
             let docs: Vec<&Document> = documents.iter().map(|(d, _)| d).collect();
             if let Some(conditions) = targets.iter().find_map(|t| policy::may_assume(&docs, t)) {
                 plan.inventory.trusts.push(Trust {
-                    role: role.clone(),
-                    principal: subject.clone(),
+                    role: role.as_str().into(),
+                    principal: subject.as_str().into(),
                     conditions,
                     provenance: documents[0].1.clone(),
                 });
@@ -581,8 +581,8 @@ fn role_details(plan: &mut Plan, m: &mut Model, c: &Change<'_>) {
                 }
             };
             plan.inventory.trusts.push(Trust {
-                role: role.clone(),
-                principal,
+                role: role.as_str().into(),
+                principal: principal.into(),
                 conditions: g.conditions.clone(),
                 provenance: at.clone(),
             });
