@@ -63,13 +63,14 @@ pub struct Condition {
 
 /// `principal` (an identity, group or role) may assume `role`.
 ///
-/// The ids are shared strings: one role is often assumable by hundreds of principals (a trust
-/// of the account root), and one principal may assume hundreds of roles.
+/// The ids and conditions are shared: one role is often assumable by hundreds of principals
+/// under the same conditions (a trust of the account root), and one principal may assume
+/// hundreds of roles.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Trust {
     pub role: Arc<str>,
     pub principal: Arc<str>,
-    pub conditions: Vec<Condition>,
+    pub conditions: Arc<[Condition]>,
     pub provenance: Provenance,
 }
 

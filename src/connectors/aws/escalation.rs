@@ -512,7 +512,7 @@ fn methods(
             if let Some(c) = allow(&l, action, role.arn) {
                 let mut kinds: Vec<String> = conditions::to_conditions(&c)
                     .iter()
-                    .chain(&edge.conditions)
+                    .chain(edge.conditions.iter())
                     .map(|c| c.kind.as_str().to_string())
                     .collect();
                 kinds.sort();

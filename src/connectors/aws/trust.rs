@@ -51,7 +51,7 @@ pub struct Edge {
     /// The principal's id; one allocation for all the edges of a principal an account-root
     /// trust delegates to.
     pub principal: Arc<str>,
-    pub conditions: Vec<Condition>,
+    pub conditions: Arc<[Condition]>,
     /// `aws:PrincipalTag/KEY` conditions of the trust statement (`StringEquals`/`StringLike`):
     /// the tag key and the values that open the trust.
     pub tag_gates: Vec<(String, Vec<String>)>,
@@ -139,7 +139,7 @@ pub fn trusts<'m, 'a>(
             .filter(|s| s.effect == Effect::Allow && is_assume(s))
         {
             let Some(p) = &s.principals else { continue };
-            let conds = conditions::to_conditions(&s.conditions);
+            let conds: Arc<[Condition]> = conditions::to_conditions(&s.conditions).into();
             let tag_gates: Vec<(String, Vec<String>)> = s
                 .conditions
                 .iter()
@@ -155,15 +155,15 @@ pub fn trusts<'m, 'a>(
                 })
                 .collect();
             let mut push = |principal: Arc<str>, extra: Vec<Condition>| {
-                // `conds` is sorted and without duplicates already.
+                // `conds` is sorted and without duplicates already: shared as it is.
                 let conditions = if extra.is_empty() {
-                    conds.clone()
+                    Arc::clone(&conds)
                 } else {
-                    let mut c = conds.clone();
+                    let mut c = conds.to_vec();
                     c.extend(extra);
                     c.sort();
                     c.dedup();
-                    c
+                    c.into()
                 };
                 edges.push(Edge {
                     role: Arc::clone(&role),
@@ -485,6 +485,7 @@ pub fn apply_jit(
             provenance,
         });
     }
+    inv.trusts.reserve(edges.len());
     for (i, (e, by_broker)) in edges.into_iter().zip(from_broker).enumerate() {
         if gated.contains(&i) || (eligible.contains(&*e.role) && by_broker) {
             continue;

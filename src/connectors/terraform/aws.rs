@@ -481,7 +481,7 @@ fn identity_side_trusts(plan: &mut Plan, m: &Model) {
                 plan.inventory.trusts.push(Trust {
                     role: role.as_str().into(),
                     principal: subject.as_str().into(),
-                    conditions,
+                    conditions: conditions.into(),
                     provenance: documents[0].1.clone(),
                 });
             }
@@ -583,7 +583,7 @@ fn role_details(plan: &mut Plan, m: &mut Model, c: &Change<'_>) {
             plan.inventory.trusts.push(Trust {
                 role: role.as_str().into(),
                 principal: principal.into(),
-                conditions: g.conditions.clone(),
+                conditions: g.conditions.as_slice().into(),
                 provenance: at.clone(),
             });
         }
