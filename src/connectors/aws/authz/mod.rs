@@ -300,9 +300,21 @@ pub fn emit_all(
     scope: &Scope<'_, '_>,
     settings: &ConnectorSettings,
 ) -> Result<Inventory, ConnectorError> {
-    let mut inv = Inventory::new();
-    emit(model, &mut inv)?;
-    let trusts = super::trust::trusts(model, scope, &mut inv);
+    // Identities, roles and assignments do not depend on the trusts: both are worked out at
+    // once, and the trusts' identities and notes follow the others' as when done in turn.
+    let (emitted, (trusts, trust_side)) = rayon::join(
+        || {
+            let mut inv = Inventory::new();
+            emit(model, &mut inv).map(|()| inv)
+        },
+        || {
+            let mut side = Inventory::new();
+            let trusts = super::trust::trusts(model, scope, &mut side);
+            (trusts, side)
+        },
+    );
+    let mut inv = emitted?;
+    inv.extend(trust_side);
     super::escalation::escalations(model, &trusts, &mut inv);
     super::trust::apply_jit(model, settings, trusts, &mut inv);
     inv.diagnostics.extend(model.diagnostics.iter().cloned());
