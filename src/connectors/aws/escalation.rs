@@ -34,12 +34,14 @@
 //! A method allowed only under conditions is kept, its method text ending with the
 //! condition kinds (`[if mfa]`).
 
+mod asker;
+
 use super::authz::{Model, Principal, PrincipalKind};
-use super::policy::eval::{Decision, Layers};
 use super::policy::{conditions, Clause, Effect};
 use super::policy::{Document, Pattern};
 use super::trust::Edge;
 use crate::model::{Escalation, Inventory, PrivilegeLevel, Role};
+use asker::Asker;
 use foldhash::{HashMap, HashSet};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
@@ -265,13 +267,6 @@ fn trusts_service(shared: &Shared<'_, '_>, role: usize, service: &str) -> bool {
     shared.services[role].contains(&service)
 }
 
-fn allow(l: &Layers<'_>, action: &str, resource: &str) -> Option<Vec<Clause>> {
-    match l.decide(action, resource) {
-        Decision::Allow(c) => Some(c),
-        _ => None,
-    }
-}
-
 /// The Allow bits of every identity policy of `p` (see [`allow_mask`]).
 fn principal_mask(model: &Model<'_>, p: &Principal<'_>, masks: &HashMap<usize, u32>) -> u32 {
     let groups = p.groups.iter().flat_map(|&g| &model.groups[g].own);
@@ -291,13 +286,7 @@ fn methods(
     out: &mut Vec<Found>,
 ) {
     let l = model.layers(p);
-    let allow = |l: &Layers<'_>, action: &str, resource: &str| {
-        if may(mask, action) {
-            allow(l, action, resource)
-        } else {
-            None
-        }
-    };
+    let ask = Asker::new(&l, mask);
     let admin = admin_target(&p.account);
     let self_grant = could_be_admin(model, p);
     let mut found = |target: &str, method: String| {
@@ -322,7 +311,7 @@ fn methods(
         if arn.contains(":iam::aws:policy/") {
             continue; // AWS-managed policies cannot be changed.
         }
-        if let Some(c) = allow(&l, "iam:createpolicyversion", arn) {
+        if let Some(c) = ask.allow("iam:createpolicyversion", arn) {
             found(
                 &admin,
                 format!("iam:CreatePolicyVersion on {arn}{}", suffix(&c)),
@@ -333,7 +322,7 @@ fn methods(
             .get(arn)
             .is_some_and(|&i| model.details.policies[i].other_versions() > 0);
         if has_other {
-            if let Some(c) = allow(&l, "iam:setdefaultpolicyversion", arn) {
+            if let Some(c) = ask.allow("iam:setdefaultpolicyversion", arn) {
                 found(
                     &admin,
                     format!("iam:SetDefaultPolicyVersion on {arn}{}", suffix(&c)),
@@ -355,7 +344,7 @@ fn methods(
         PrincipalKind::Group => &[],
     };
     for (action, name) in own {
-        if let Some(c) = allow(&l, action, p.arn) {
+        if let Some(c) = ask.allow(action, p.arn) {
             found(
                 &admin,
                 format!("{name} on itself ({}){}", p.arn, suffix(&c)),
@@ -368,7 +357,7 @@ fn methods(
             ("iam:attachgrouppolicy", "iam:AttachGroupPolicy"),
             ("iam:putgrouppolicy", "iam:PutGroupPolicy"),
         ] {
-            if let Some(c) = allow(&l, action, group.arn) {
+            if let Some(c) = ask.allow(action, group.arn) {
                 found(
                     &admin,
                     format!("{name} on its group {}{}", group.arn, suffix(&c)),
@@ -385,7 +374,7 @@ fn methods(
             if p.groups.iter().any(|&g| model.groups[g].arn == group.arn) {
                 continue;
             }
-            if let Some(c) = allow(&l, "iam:addusertogroup", group.arn) {
+            if let Some(c) = ask.allow("iam:addusertogroup", group.arn) {
                 found(
                     &admin,
                     format!(
@@ -409,7 +398,7 @@ fn methods(
         .filter(|u| u.arn != p.arn && u.account == p.account)
     {
         for (action, name) in USER_TAKEOVER {
-            if let Some(c) = allow(&l, action, other.arn) {
+            if let Some(c) = ask.allow(action, other.arn) {
                 found(
                     &admin,
                     format!("{name} on admin user {}{}", other.arn, suffix(&c)),
@@ -424,7 +413,7 @@ fn methods(
         &[]
     };
     for &(ri, role) in roles.iter().filter(|(_, r)| r.arn != p.arn) {
-        if let Some(c) = allow(&l, "iam:updateassumerolepolicy", role.arn) {
+        if let Some(c) = ask.allow("iam:updateassumerolepolicy", role.arn) {
             found(
                 role.arn,
                 format!("iam:UpdateAssumeRolePolicy on {}{}", role.arn, suffix(&c)),
@@ -442,7 +431,7 @@ fn methods(
                     .replace("{partition}", &p.partition)
                     .replace("{account}", &p.account),
             );
-            if let Decision::Allow(c) = l.decide_on(action, &every) {
+            if let Some(c) = ask.allow_on(action, &every) {
                 found(
                     role.arn,
                     format!(
@@ -454,7 +443,7 @@ fn methods(
                 );
             }
         }
-        let Some(pass) = allow(&l, "iam:passrole", role.arn) else {
+        let Some(pass) = ask.allow("iam:passrole", role.arn) else {
             continue;
         };
         for (service, all, one_of) in PASS_ROLE {
@@ -465,7 +454,7 @@ fn methods(
             let mut names = vec!["iam:PassRole".to_string()];
             let mut ok = true;
             for a in all {
-                match may(mask, a).then(|| l.allowed_somewhere(a)).flatten() {
+                match ask.allowed_somewhere(a) {
                     Some(c) => {
                         conds.extend(c);
                         names.push(display(a));
@@ -474,12 +463,10 @@ fn methods(
                 }
             }
             if ok && !one_of.is_empty() {
-                match one_of.iter().find_map(|a| {
-                    may(mask, a)
-                        .then(|| l.allowed_somewhere(a))
-                        .flatten()
-                        .map(|c| (a, c))
-                }) {
+                match one_of
+                    .iter()
+                    .find_map(|a| ask.allowed_somewhere(a).map(|c| (a, c)))
+                {
                     Some((a, c)) => {
                         conds.extend(c);
                         names.push(display(a));
@@ -509,7 +496,7 @@ fn methods(
             continue;
         }
         for (action, name) in ASSUMED_ROLE_GRANTS {
-            if let Some(c) = allow(&l, action, role.arn) {
+            if let Some(c) = ask.allow(action, role.arn) {
                 let mut kinds: Vec<String> = conditions::to_conditions(&c)
                     .iter()
                     .chain(edge.conditions.iter())
@@ -582,12 +569,15 @@ pub fn escalations(model: &Model<'_>, edges: &[Edge], inv: &mut Inventory) {
                 .or_insert_with(|| allow_mask(r.doc));
         }
     }
+    // Every method needs an Allow naming one of the SEARCHED actions: a principal whose
+    // policies name none of them has no method, and is not searched.
     let principals: Vec<(&Principal<'_>, u32)> = model
         .users
         .iter()
         .chain(&model.roles)
         .filter(|p| p.level.privilege != PrivilegeLevel::Admin)
         .map(|p| (p, principal_mask(model, p, &masks)))
+        .filter(|&(_, mask)| mask != 0)
         .collect();
     // The first trust edge without tag gates per (role, principal): looked up for every
     // principal and role pair, so indexed once rather than searched each time; only for the
