@@ -306,13 +306,12 @@ impl RawDocument {
 fn patterns(values: OneOrMany<String>, lowercase: bool) -> Vec<Pattern> {
     values
         .into_vec()
-        .iter()
-        .map(|v| {
+        .into_iter()
+        .map(|mut v| {
             if lowercase {
-                Pattern::new(&v.to_ascii_lowercase())
-            } else {
-                Pattern::new(v)
+                v.make_ascii_lowercase();
             }
+            Pattern::from_text(v)
         })
         .collect()
 }
