@@ -410,12 +410,12 @@ pub fn apply_jit(
             .details
             .user_detail_list
             .iter()
-            .find(|u| u.arn == &*e.principal);
+            .find(|u| u.arn == *e.principal);
         let role_tags = model
             .details
             .role_detail_list
             .iter()
-            .find(|r| r.arn == &*e.principal)
+            .find(|r| r.arn == *e.principal)
             .map(|r| &r.tags);
         let Some(tags) = user.map(|u| &u.tags).or(role_tags) else {
             continue;

@@ -7,12 +7,15 @@ use crate::connectors::aws::policy::eval::{ActionRules, Decision, Layers};
 use crate::connectors::aws::policy::{Clause, Pattern};
 use std::cell::RefCell;
 
+/// An action, and the conditions of its best Allow on some resource (None: allowed nowhere).
+type Somewhere = (&'static str, Option<Vec<Clause>>);
+
 pub(super) struct Asker<'l, 'a> {
     layers: &'l Layers<'a>,
     /// The Allow bits of the principal's identity policies (see [`super::allow_mask`]).
     mask: u32,
     rules: RefCell<Vec<(&'static str, ActionRules<'a>)>>,
-    somewhere: RefCell<Vec<(&'static str, Option<Vec<Clause>>)>>,
+    somewhere: RefCell<Vec<Somewhere>>,
 }
 
 impl<'l, 'a> Asker<'l, 'a> {
