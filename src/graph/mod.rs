@@ -186,7 +186,7 @@ impl PermissionGraph {
                     r,
                     Edge {
                         kind: EdgeKind::CanAssume {
-                            conditions: t.conditions.clone(),
+                            conditions: t.conditions.to_vec(),
                         },
                         provenance: t.provenance.clone(),
                     },

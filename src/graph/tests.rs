@@ -91,16 +91,17 @@ fn org() -> (Inventory, PermissionGraph) {
         Trust {
             role: "prod-admin".into(),
             principal: "ops".into(),
-            conditions: vec![],
+            conditions: [].into(),
             provenance: prov(5),
         },
         Trust {
             role: "mfa-admin".into(),
             principal: "alice".into(),
-            conditions: vec![Condition {
+            conditions: [Condition {
                 kind: ConditionKind::Mfa,
                 detail: "mfa".into(),
-            }],
+            }]
+            .into(),
             provenance: prov(6),
         },
     ];

@@ -191,7 +191,7 @@ impl Inventory {
                 errors.push(InventoryError::DanglingReference {
                     what: "trust",
                     target_kind: "principal (identity, group or role)",
-                    id: t.principal.clone(),
+                    id: t.principal.to_string(),
                     at: t.provenance.clone(),
                 });
             }

@@ -181,14 +181,15 @@ const INLINE: usize = 22;
 ///
 /// Behaves as the `str` it holds: it displays, serialises, compares, orders and hashes
 /// exactly as the same text in a `String` would; short labels (almost all) need no heap
-/// allocation.
+/// allocation, and a long one is shared by its clones (a role's trust policy labels every
+/// trust edge of the role: one allocation for them all).
 #[derive(Clone)]
 pub struct RecordLabel(Label);
 
 #[derive(Clone)]
 enum Label {
     Inline { len: u8, bytes: [u8; INLINE] },
-    Heap(Box<str>),
+    Shared(Arc<str>),
 }
 
 impl RecordLabel {
@@ -198,7 +199,7 @@ impl RecordLabel {
                 // Only ever filled from a whole `&str` (see `From<&str>`), so this holds.
                 std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default()
             }
-            Label::Heap(text) => text,
+            Label::Shared(text) => text,
         }
     }
 }
@@ -213,7 +214,7 @@ impl From<&str> for RecordLabel {
                 bytes,
             })
         } else {
-            RecordLabel(Label::Heap(text.into()))
+            RecordLabel(Label::Shared(text.into()))
         }
     }
 }
@@ -223,7 +224,7 @@ impl From<String> for RecordLabel {
         if text.len() <= INLINE {
             RecordLabel::from(text.as_str())
         } else {
-            RecordLabel(Label::Heap(text.into_boxed_str()))
+            RecordLabel(Label::Shared(text.into()))
         }
     }
 }

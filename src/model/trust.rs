@@ -3,6 +3,7 @@
 use super::Provenance;
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -61,11 +62,15 @@ pub struct Condition {
 }
 
 /// `principal` (an identity, group or role) may assume `role`.
+///
+/// The ids and conditions are shared: one role is often assumable by hundreds of principals
+/// under the same conditions (a trust of the account root), and one principal may assume
+/// hundreds of roles.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Trust {
-    pub role: String,
-    pub principal: String,
-    pub conditions: Vec<Condition>,
+    pub role: Arc<str>,
+    pub principal: Arc<str>,
+    pub conditions: Arc<[Condition]>,
     pub provenance: Provenance,
 }
 

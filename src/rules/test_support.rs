@@ -118,8 +118,8 @@ impl Fixture {
     ) -> &mut Trust {
         let provenance = Self::provenance("trusts", self.inventory.trusts.len());
         self.inventory.trusts.push(Trust {
-            role: role.to_string(),
-            principal: principal.to_string(),
+            role: role.into(),
+            principal: principal.into(),
             conditions: conditions
                 .iter()
                 .map(|&kind| Condition {

@@ -34,13 +34,15 @@
 //! A method allowed only under conditions is kept, its method text ending with the
 //! condition kinds (`[if mfa]`).
 
+mod asker;
+
 use super::authz::{Model, Principal, PrincipalKind};
-use super::policy::eval::{Decision, Layers};
 use super::policy::{conditions, Clause, Effect};
 use super::policy::{Document, Pattern};
 use super::trust::Edge;
 use crate::model::{Escalation, Inventory, PrivilegeLevel, Role};
-use foldhash::HashMap;
+use asker::Asker;
+use foldhash::{HashMap, HashSet};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
@@ -122,6 +124,19 @@ const PASS_ROLE: [(&str, &[&str], &[&str]); 6] = [
         ],
         &[],
     ),
+];
+
+/// Actions on an admin user that give its credentials: (action, display name).
+const USER_TAKEOVER: [(&str, &str); 3] = [
+    ("iam:createaccesskey", "iam:CreateAccessKey"),
+    ("iam:createloginprofile", "iam:CreateLoginProfile"),
+    ("iam:updateloginprofile", "iam:UpdateLoginProfile"),
+];
+
+/// Actions granting a policy to a role one may assume: (action, display name).
+const ASSUMED_ROLE_GRANTS: [(&str, &str); 2] = [
+    ("iam:attachrolepolicy", "iam:AttachRolePolicy"),
+    ("iam:putrolepolicy", "iam:PutRolePolicy"),
 ];
 
 /// The synthetic role an escalation to "anything" reaches.
@@ -229,6 +244,11 @@ fn may(mask: u32, action: &str) -> bool {
         .is_none_or(|i| mask & (1 << i) != 0)
 }
 
+/// Could one of `actions` be allowed (see [`may`])?
+fn may_any<'s>(mask: u32, actions: impl IntoIterator<Item = &'s str>) -> bool {
+    actions.into_iter().any(|a| may(mask, a))
+}
+
 /// What the search reads for every principal, computed once per model.
 struct Shared<'m, 'a> {
     admin_users: Vec<&'m Principal<'a>>,
@@ -236,10 +256,9 @@ struct Shared<'m, 'a> {
     /// Admin roles, with their index in `model.roles`.
     admin_roles: Vec<(usize, &'m Principal<'a>)>,
     services: Vec<Vec<&'a str>>,
-    /// Principal ARN → role ARN → the first trust edge without tag gates.
+    /// Principal ARN → role ARN → the first trust edge without tag gates (for the principals
+    /// that may grant a role a policy).
     untagged_trusts: HashMap<&'m str, HashMap<&'m str, &'m Edge>>,
-    /// Allow bits per identity document (by address).
-    masks: HashMap<usize, u32>,
     /// `could_be_admin` per role, computed when first asked.
     role_could_be_admin: Vec<OnceLock<bool>>,
 }
@@ -248,29 +267,26 @@ fn trusts_service(shared: &Shared<'_, '_>, role: usize, service: &str) -> bool {
     shared.services[role].contains(&service)
 }
 
-fn allow(l: &Layers<'_>, action: &str, resource: &str) -> Option<Vec<Clause>> {
-    match l.decide(action, resource) {
-        Decision::Allow(c) => Some(c),
-        _ => None,
-    }
+/// The Allow bits of every identity policy of `p` (see [`allow_mask`]).
+fn principal_mask(model: &Model<'_>, p: &Principal<'_>, masks: &HashMap<usize, u32>) -> u32 {
+    let groups = p.groups.iter().flat_map(|&g| &model.groups[g].own);
+    p.own.iter().chain(groups).fold(0u32, |m, r| {
+        m | masks
+            .get(&(r.doc as *const Document as usize))
+            .copied()
+            .unwrap_or_else(|| allow_mask(r.doc))
+    })
 }
 
-fn methods(model: &Model<'_>, p: &Principal<'_>, shared: &Shared<'_, '_>, out: &mut Vec<Found>) {
+fn methods(
+    model: &Model<'_>,
+    p: &Principal<'_>,
+    mask: u32,
+    shared: &Shared<'_, '_>,
+    out: &mut Vec<Found>,
+) {
     let l = model.layers(p);
-    let mask = l.identity.iter().fold(0u32, |m, d| {
-        m | shared
-            .masks
-            .get(&(*d as *const Document as usize))
-            .copied()
-            .unwrap_or_else(|| allow_mask(d))
-    });
-    let allow = |l: &Layers<'_>, action: &str, resource: &str| {
-        if may(mask, action) {
-            allow(l, action, resource)
-        } else {
-            None
-        }
-    };
+    let ask = Asker::new(&l, mask);
     let admin = admin_target(&p.account);
     let self_grant = could_be_admin(model, p);
     let mut found = |target: &str, method: String| {
@@ -295,7 +311,7 @@ fn methods(model: &Model<'_>, p: &Principal<'_>, shared: &Shared<'_, '_>, out: &
         if arn.contains(":iam::aws:policy/") {
             continue; // AWS-managed policies cannot be changed.
         }
-        if let Some(c) = allow(&l, "iam:createpolicyversion", arn) {
+        if let Some(c) = ask.allow("iam:createpolicyversion", arn) {
             found(
                 &admin,
                 format!("iam:CreatePolicyVersion on {arn}{}", suffix(&c)),
@@ -306,7 +322,7 @@ fn methods(model: &Model<'_>, p: &Principal<'_>, shared: &Shared<'_, '_>, out: &
             .get(arn)
             .is_some_and(|&i| model.details.policies[i].other_versions() > 0);
         if has_other {
-            if let Some(c) = allow(&l, "iam:setdefaultpolicyversion", arn) {
+            if let Some(c) = ask.allow("iam:setdefaultpolicyversion", arn) {
                 found(
                     &admin,
                     format!("iam:SetDefaultPolicyVersion on {arn}{}", suffix(&c)),
@@ -328,7 +344,7 @@ fn methods(model: &Model<'_>, p: &Principal<'_>, shared: &Shared<'_, '_>, out: &
         PrincipalKind::Group => &[],
     };
     for (action, name) in own {
-        if let Some(c) = allow(&l, action, p.arn) {
+        if let Some(c) = ask.allow(action, p.arn) {
             found(
                 &admin,
                 format!("{name} on itself ({}){}", p.arn, suffix(&c)),
@@ -341,7 +357,7 @@ fn methods(model: &Model<'_>, p: &Principal<'_>, shared: &Shared<'_, '_>, out: &
             ("iam:attachgrouppolicy", "iam:AttachGroupPolicy"),
             ("iam:putgrouppolicy", "iam:PutGroupPolicy"),
         ] {
-            if let Some(c) = allow(&l, action, group.arn) {
+            if let Some(c) = ask.allow(action, group.arn) {
                 found(
                     &admin,
                     format!("{name} on its group {}{}", group.arn, suffix(&c)),
@@ -358,7 +374,7 @@ fn methods(model: &Model<'_>, p: &Principal<'_>, shared: &Shared<'_, '_>, out: &
             if p.groups.iter().any(|&g| model.groups[g].arn == group.arn) {
                 continue;
             }
-            if let Some(c) = allow(&l, "iam:addusertogroup", group.arn) {
+            if let Some(c) = ask.allow("iam:addusertogroup", group.arn) {
                 found(
                     &admin,
                     format!(
@@ -370,17 +386,19 @@ fn methods(model: &Model<'_>, p: &Principal<'_>, shared: &Shared<'_, '_>, out: &
             }
         }
     }
-    for other in shared
-        .admin_users
+    // Each search below is skipped when no Allow names any of its actions (it would find
+    // nothing): most principals name none, and the searches pair them with every admin.
+    let users = if may_any(mask, USER_TAKEOVER.map(|(a, _)| a)) {
+        &shared.admin_users[..]
+    } else {
+        &[]
+    };
+    for other in users
         .iter()
         .filter(|u| u.arn != p.arn && u.account == p.account)
     {
-        for (action, name) in [
-            ("iam:createaccesskey", "iam:CreateAccessKey"),
-            ("iam:createloginprofile", "iam:CreateLoginProfile"),
-            ("iam:updateloginprofile", "iam:UpdateLoginProfile"),
-        ] {
-            if let Some(c) = allow(&l, action, other.arn) {
+        for (action, name) in USER_TAKEOVER {
+            if let Some(c) = ask.allow(action, other.arn) {
                 found(
                     &admin,
                     format!("{name} on admin user {}{}", other.arn, suffix(&c)),
@@ -388,8 +406,14 @@ fn methods(model: &Model<'_>, p: &Principal<'_>, shared: &Shared<'_, '_>, out: &
             }
         }
     }
-    for &(ri, role) in shared.admin_roles.iter().filter(|(_, r)| r.arn != p.arn) {
-        if let Some(c) = allow(&l, "iam:updateassumerolepolicy", role.arn) {
+    let role_actions = ["iam:updateassumerolepolicy", "iam:passrole"];
+    let roles = if may_any(mask, role_actions.into_iter().chain(TAKE_OVER.map(|t| t.1))) {
+        &shared.admin_roles[..]
+    } else {
+        &[]
+    };
+    for &(ri, role) in roles.iter().filter(|(_, r)| r.arn != p.arn) {
+        if let Some(c) = ask.allow("iam:updateassumerolepolicy", role.arn) {
             found(
                 role.arn,
                 format!("iam:UpdateAssumeRolePolicy on {}{}", role.arn, suffix(&c)),
@@ -407,7 +431,7 @@ fn methods(model: &Model<'_>, p: &Principal<'_>, shared: &Shared<'_, '_>, out: &
                     .replace("{partition}", &p.partition)
                     .replace("{account}", &p.account),
             );
-            if let Decision::Allow(c) = l.decide_on(action, &every) {
+            if let Some(c) = ask.allow_on(action, &every) {
                 found(
                     role.arn,
                     format!(
@@ -419,7 +443,7 @@ fn methods(model: &Model<'_>, p: &Principal<'_>, shared: &Shared<'_, '_>, out: &
                 );
             }
         }
-        let Some(pass) = allow(&l, "iam:passrole", role.arn) else {
+        let Some(pass) = ask.allow("iam:passrole", role.arn) else {
             continue;
         };
         for (service, all, one_of) in PASS_ROLE {
@@ -430,7 +454,7 @@ fn methods(model: &Model<'_>, p: &Principal<'_>, shared: &Shared<'_, '_>, out: &
             let mut names = vec!["iam:PassRole".to_string()];
             let mut ok = true;
             for a in all {
-                match may(mask, a).then(|| l.allowed_somewhere(a)).flatten() {
+                match ask.allowed_somewhere(a) {
                     Some(c) => {
                         conds.extend(c);
                         names.push(display(a));
@@ -439,12 +463,10 @@ fn methods(model: &Model<'_>, p: &Principal<'_>, shared: &Shared<'_, '_>, out: &
                 }
             }
             if ok && !one_of.is_empty() {
-                match one_of.iter().find_map(|a| {
-                    may(mask, a)
-                        .then(|| l.allowed_somewhere(a))
-                        .flatten()
-                        .map(|c| (a, c))
-                }) {
+                match one_of
+                    .iter()
+                    .find_map(|a| ask.allowed_somewhere(a).map(|c| (a, c)))
+                {
                     Some((a, c)) => {
                         conds.extend(c);
                         names.push(display(a));
@@ -473,14 +495,11 @@ fn methods(model: &Model<'_>, p: &Principal<'_>, shared: &Shared<'_, '_>, out: &
         if !*shared.role_could_be_admin[ri].get_or_init(|| could_be_admin(model, role)) {
             continue;
         }
-        for (action, name) in [
-            ("iam:attachrolepolicy", "iam:AttachRolePolicy"),
-            ("iam:putrolepolicy", "iam:PutRolePolicy"),
-        ] {
-            if let Some(c) = allow(&l, action, role.arn) {
+        for (action, name) in ASSUMED_ROLE_GRANTS {
+            if let Some(c) = ask.allow(action, role.arn) {
                 let mut kinds: Vec<String> = conditions::to_conditions(&c)
                     .iter()
-                    .chain(&edge.conditions)
+                    .chain(edge.conditions.iter())
                     .map(|c| c.kind.as_str().to_string())
                     .collect();
                 kinds.sort();
@@ -542,22 +561,42 @@ pub fn escalations(model: &Model<'_>, edges: &[Edge], inv: &mut Inventory) {
         .filter(|u| u.level.privilege == PrivilegeLevel::Admin)
         .map(|u| u.arn)
         .collect();
-    // The first trust edge without tag gates per (role, principal): looked up for every
-    // principal and role pair, so indexed once rather than searched each time.
-    let mut untagged_trusts: HashMap<&str, HashMap<&str, &Edge>> = HashMap::default();
-    for e in edges.iter().filter(|e| e.tag_gates.is_empty()) {
-        untagged_trusts
-            .entry(e.principal.as_str())
-            .or_default()
-            .entry(e.role.as_str())
-            .or_insert(e);
-    }
     let mut masks = HashMap::default();
     for p in model.users.iter().chain(&model.groups).chain(&model.roles) {
         for r in &p.own {
             masks
                 .entry(r.doc as *const Document as usize)
                 .or_insert_with(|| allow_mask(r.doc));
+        }
+    }
+    // Every method needs an Allow naming one of the SEARCHED actions: a principal whose
+    // policies name none of them has no method, and is not searched.
+    let principals: Vec<(&Principal<'_>, u32)> = model
+        .users
+        .iter()
+        .chain(&model.roles)
+        .filter(|p| p.level.privilege != PrivilegeLevel::Admin)
+        .map(|p| (p, principal_mask(model, p, &masks)))
+        .filter(|&(_, mask)| mask != 0)
+        .collect();
+    // The first trust edge without tag gates per (role, principal): looked up for every
+    // principal and role pair, so indexed once rather than searched each time; only for the
+    // principals that may grant a role a policy (no one else asks).
+    let granting: HashSet<&str> = principals
+        .iter()
+        .filter(|(_, mask)| may_any(*mask, ASSUMED_ROLE_GRANTS.map(|(a, _)| a)))
+        .map(|(p, _)| p.arn)
+        .collect();
+    let mut untagged_trusts: HashMap<&str, HashMap<&str, &Edge>> = HashMap::default();
+    if !granting.is_empty() {
+        for e in edges.iter().filter(|e| e.tag_gates.is_empty()) {
+            if granting.contains(&*e.principal) {
+                untagged_trusts
+                    .entry(&*e.principal)
+                    .or_default()
+                    .entry(&*e.role)
+                    .or_insert(e);
+            }
         }
     }
     let shared = Shared {
@@ -579,22 +618,15 @@ pub fn escalations(model: &Model<'_>, edges: &[Edge], inv: &mut Inventory) {
             .collect(),
         services: trusted_services(model),
         untagged_trusts,
-        masks,
         role_could_be_admin: model.roles.iter().map(|_| OnceLock::new()).collect(),
     };
     // Each principal's methods are independent: search them in parallel, keep their order.
     use rayon::prelude::*;
-    let principals: Vec<&Principal<'_>> = model
-        .users
-        .iter()
-        .chain(&model.roles)
-        .filter(|p| p.level.privilege != PrivilegeLevel::Admin)
-        .collect();
     let found: Vec<Found> = principals
         .par_iter()
-        .map(|p| {
+        .map(|&(p, mask)| {
             let mut found = Vec::new();
-            methods(model, p, &shared, &mut found);
+            methods(model, p, mask, &shared, &mut found);
             found
         })
         .collect::<Vec<_>>()

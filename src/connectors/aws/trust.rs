@@ -24,16 +24,18 @@
 //! principal tag). An unconditional `Deny` statement naming a principal (or `*`) removes it.
 
 use super::arn::Arn;
+use super::authz::parse::{Role, Tag};
 use super::authz::{Model, Principal, PrincipalKind, Scope};
-use super::policy::eval::{Decision, Layers};
-use super::policy::{conditions, Document, Effect, Pattern, Statement};
+use super::policy::eval::{ActionRules, Decision};
+use super::policy::{conditions, Effect, Pattern, Statement};
 use crate::connectors::ConnectorSettings;
 use crate::model::{
-    Assignment, AssignmentKind, Condition, Diagnostic, Identity, IdentityKind, Inventory, Trust,
-    Window,
+    Assignment, AssignmentKind, Condition, Diagnostic, Identity, IdentityKind, Inventory,
+    Provenance, Trust, Window,
 };
-use foldhash::HashMap;
+use foldhash::{HashMap, HashSet};
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 const ASSUME: [&str; 3] = [
     "sts:assumerole",
@@ -44,13 +46,18 @@ const ASSUME: [&str; 3] = [
 /// One trust edge before JIT is applied.
 #[derive(Debug, Clone)]
 pub struct Edge {
-    pub role: String,
-    pub principal: String,
-    pub conditions: Vec<Condition>,
+    /// The role's ARN, shared by the role's edges (and the trusts made of them).
+    pub role: Arc<str>,
+    /// The principal's id; one allocation for all the edges of a principal an account-root
+    /// trust delegates to.
+    pub principal: Arc<str>,
+    pub conditions: Arc<[Condition]>,
     /// `aws:PrincipalTag/KEY` conditions of the trust statement (`StringEquals`/`StringLike`):
     /// the tag key and the values that open the trust.
     pub tag_gates: Vec<(String, Vec<String>)>,
-    pub record: String,
+    /// The role's trust policy (`/RoleDetailList/3/AssumeRolePolicyDocument`): one value
+    /// shared by all the edges of the role.
+    pub provenance: Provenance,
 }
 
 fn is_assume(s: &Statement) -> bool {
@@ -73,20 +80,40 @@ fn external(
     i
 }
 
+/// The users and roles of one account (in [`Scope::principals_of`] order) that an identity
+/// policy allows `sts:AssumeRole` somewhere, with the statements that decide it. A trust
+/// naming the account root delegates to these; the others cannot be allowed whatever the role.
+type Assumers<'m, 'a> = Vec<(&'m Principal<'a>, Arc<str>, ActionRules<'a>)>;
+
+fn assumers<'m, 'a>(scope: &Scope<'m, 'a>, account: &str) -> Assumers<'m, 'a> {
+    scope
+        .principals_of(account)
+        .filter_map(|(m, q)| {
+            let rules = m.layers(q).for_action("sts:assumerole");
+            rules.may_allow().then(|| (q, Arc::from(q.arn), rules))
+        })
+        .collect()
+}
+
 /// Computes every trust edge; adds identities for services, federated providers, anyone
 /// and external principals to `inv`.
-pub fn trusts(model: &Model<'_>, scope: &Scope<'_, '_>, inv: &mut Inventory) -> Vec<Edge> {
+pub fn trusts<'m, 'a>(
+    model: &'m Model<'a>,
+    scope: &Scope<'m, 'a>,
+    inv: &mut Inventory,
+) -> Vec<Edge> {
     let mut edges = Vec::new();
     let mut identities: BTreeMap<String, Identity> = BTreeMap::new();
     let accounts = scope.accounts();
-    // Per principal (by address) and per identity document: could it allow sts:AssumeRole?
-    let mut layers_of: HashMap<usize, Option<Layers<'_>>> = HashMap::default();
-    let mut doc_allows: HashMap<usize, bool> = HashMap::default();
+    // Per account named by a root trust: who could assume a role of it (computed once).
+    let mut assumers_by_account: HashMap<String, Assumers<'m, 'a>> = HashMap::default();
     for (r, raw) in model.roles.iter().zip(&model.details.role_detail_list) {
         let Some(doc) = &raw.assume_role_policy_document else {
             continue;
         };
         let record = format!("{}/AssumeRolePolicyDocument", r.record);
+        let provenance = model.provenance(&record);
+        let role: Arc<str> = Arc::from(r.arn);
         let mut role_pattern: Option<Pattern> = None;
         let denied: Vec<&Statement> = doc
             .statements
@@ -112,7 +139,7 @@ pub fn trusts(model: &Model<'_>, scope: &Scope<'_, '_>, inv: &mut Inventory) -> 
             .filter(|s| s.effect == Effect::Allow && is_assume(s))
         {
             let Some(p) = &s.principals else { continue };
-            let conds = conditions::to_conditions(&s.conditions);
+            let conds: Arc<[Condition]> = conditions::to_conditions(&s.conditions).into();
             let tag_gates: Vec<(String, Vec<String>)> = s
                 .conditions
                 .iter()
@@ -127,17 +154,23 @@ pub fn trusts(model: &Model<'_>, scope: &Scope<'_, '_>, inv: &mut Inventory) -> 
                     Some((c.key[key.len()..].to_string(), c.values.clone()))
                 })
                 .collect();
-            let mut push = |principal: String, extra: Vec<Condition>| {
-                let mut c = conds.clone();
-                c.extend(extra);
-                c.sort();
-                c.dedup();
+            let mut push = |principal: Arc<str>, extra: Vec<Condition>| {
+                // `conds` is sorted and without duplicates already: shared as it is.
+                let conditions = if extra.is_empty() {
+                    Arc::clone(&conds)
+                } else {
+                    let mut c = conds.to_vec();
+                    c.extend(extra);
+                    c.sort();
+                    c.dedup();
+                    c.into()
+                };
                 edges.push(Edge {
-                    role: r.arn.to_string(),
+                    role: Arc::clone(&role),
                     principal,
-                    conditions: c,
+                    conditions,
                     tag_gates: tag_gates.clone(),
-                    record: record.clone(),
+                    provenance: provenance.clone(),
                 });
             };
             if s.not_principal {
@@ -170,7 +203,7 @@ pub fn trusts(model: &Model<'_>, scope: &Scope<'_, '_>, inv: &mut Inventory) -> 
                         &record,
                     )
                 });
-                push(id, Vec::new());
+                push(id.into(), Vec::new());
             }
             for fed in &p.federated {
                 let id = format!("federated:{fed}");
@@ -184,7 +217,7 @@ pub fn trusts(model: &Model<'_>, scope: &Scope<'_, '_>, inv: &mut Inventory) -> 
                         &record,
                     )
                 });
-                push(id, Vec::new());
+                push(id.into(), Vec::new());
             }
             for other in &p.other {
                 inv.diagnostics.push(Diagnostic::info(
@@ -221,38 +254,19 @@ pub fn trusts(model: &Model<'_>, scope: &Scope<'_, '_>, inv: &mut Inventory) -> 
                                 &record,
                             )
                         });
-                        push(root.clone(), Vec::new());
+                        push(root.as_str().into(), Vec::new());
                         continue;
                     }
-                    for (m, q) in scope.principals_of(&arn.account) {
+                    let candidates = assumers_by_account
+                        .entry(arn.account.clone())
+                        .or_insert_with(|| assumers(scope, &arn.account));
+                    for (q, id, rules) in candidates.iter() {
                         if q.arn == r.arn || blocked(q.arn, &q.account) {
                             continue;
                         }
-                        // Without an Allow naming sts:AssumeRole the decision cannot be Allow;
-                        // the layers of those that may are built once per principal.
-                        let layers = layers_of
-                            .entry(q as *const Principal<'_> as usize)
-                            .or_insert_with(|| {
-                                let l = m.layers(q);
-                                let may = l.identity.iter().any(|d| {
-                                    *doc_allows
-                                        .entry(*d as *const Document as usize)
-                                        .or_insert_with(|| {
-                                            d.statements.iter().any(|s| {
-                                                s.effect == Effect::Allow
-                                                    && s.matches_action("sts:assumerole")
-                                            })
-                                        })
-                                });
-                                may.then_some(l)
-                            });
-                        let Some(layers) = layers else {
-                            continue;
-                        };
                         let role_pattern = role_pattern.get_or_insert_with(|| Pattern::new(r.arn));
-                        if let Decision::Allow(c) = layers.decide_on("sts:assumerole", role_pattern)
-                        {
-                            push(q.arn.to_string(), conditions::to_conditions(&c));
+                        if let Decision::Allow(c) = rules.decide_on(role_pattern) {
+                            push(Arc::clone(id), conditions::to_conditions(&c));
                         }
                     }
                     continue;
@@ -268,8 +282,8 @@ pub fn trusts(model: &Model<'_>, scope: &Scope<'_, '_>, inv: &mut Inventory) -> 
                         let cross = q.account != r.account;
                         match decision {
                             Decision::ExplicitDeny => {}
-                            Decision::Allow(c) => push(q.arn.to_string(), conditions::to_conditions(&c)),
-                            Decision::ImplicitDeny if !cross => push(q.arn.to_string(), Vec::new()),
+                            Decision::Allow(c) => push(q.arn.into(), conditions::to_conditions(&c)),
+                            Decision::ImplicitDeny if !cross => push(q.arn.into(), Vec::new()),
                             Decision::ImplicitDeny => {}
                         }
                     }
@@ -281,7 +295,7 @@ pub fn trusts(model: &Model<'_>, scope: &Scope<'_, '_>, inv: &mut Inventory) -> 
                         identities.entry(root.clone()).or_insert_with(|| {
                             external(root.clone(), format!("{root} (not in this scan)"), IdentityKind::Workload, None, model, &record)
                         });
-                        push(root.clone(), Vec::new());
+                        push(root.as_str().into(), Vec::new());
                     }
                 }
             }
@@ -296,16 +310,13 @@ fn model_warning(model: &Model<'_>, inv: &mut Inventory, record: &str, message: 
         .push(Diagnostic::warning(model.provenance(record), message));
 }
 
-/// Is the role JIT-eligible by residue.yaml's `jit.eligible_roles` tags or names?
-fn marked_eligible(
-    settings: &ConnectorSettings,
-    r: &Principal<'_>,
-    tags: &BTreeMap<String, String>,
-) -> bool {
+/// Is the role JIT-eligible by residue.yaml's `jit.eligible_roles` tags or names? `tags` are
+/// the role's tags as exported (for a key given twice, the last value counts).
+fn marked_eligible(settings: &ConnectorSettings, r: &Principal<'_>, tags: &[Tag]) -> bool {
     settings
         .eligible_role_tags
         .iter()
-        .any(|(k, v)| tags.get(k) == Some(v))
+        .any(|(k, v)| tags.iter().rev().find(|t| t.key == *k).map(|t| &t.value) == Some(v))
         || settings
             .eligible_role_names
             .iter()
@@ -350,48 +361,61 @@ pub fn apply_jit(
     edges: Vec<Edge>,
     inv: &mut Inventory,
 ) {
-    let tags_of = |arn: &str| -> BTreeMap<String, String> {
-        model
-            .details
-            .role_detail_list
+    // Per edge: is its principal a broker? (Asked once per principal, not once per edge;
+    // without brokers configured, of no one.)
+    let from_broker: Vec<bool> = if settings.jit_brokers.is_empty() {
+        vec![false; edges.len()]
+    } else {
+        let mut broker_of: HashMap<&str, bool> = HashMap::default();
+        edges
             .iter()
-            .find(|r| r.arn == arn)
-            .map(|r| {
-                r.tags
-                    .iter()
-                    .map(|t| (t.key.clone(), t.value.clone()))
-                    .collect()
+            .map(|e| {
+                *broker_of
+                    .entry(&*e.principal)
+                    .or_insert_with(|| is_broker(settings, model, &e.principal))
             })
-            .unwrap_or_default()
+            .collect()
     };
-    let eligible: BTreeSet<String> = model
+    // The roles a broker may assume, and (when eligibility is by tag) each role ARN's first
+    // record, which has its tags.
+    let broker_roles: HashSet<&str> = edges
+        .iter()
+        .zip(&from_broker)
+        .filter(|(_, &b)| b)
+        .map(|(e, _)| &*e.role)
+        .collect();
+    let mut first_record: HashMap<&str, &Role> = HashMap::default();
+    if !settings.eligible_role_tags.is_empty() {
+        for raw in &model.details.role_detail_list {
+            first_record.entry(raw.arn.as_str()).or_insert(raw);
+        }
+    }
+    let eligible: HashSet<&str> = model
         .roles
         .iter()
         .filter(|r| {
-            marked_eligible(settings, r, &tags_of(r.arn))
-                || (settings.eligible_if_broker_can_assume
-                    && edges
-                        .iter()
-                        .any(|e| e.role == r.arn && is_broker(settings, model, &e.principal)))
+            let tags = first_record.get(r.arn).map_or(&[][..], |raw| &raw.tags);
+            marked_eligible(settings, r, tags)
+                || (settings.eligible_if_broker_can_assume && broker_roles.contains(r.arn))
         })
-        .map(|r| r.arn.to_string())
+        .map(|r| r.arn)
         .collect();
-    let mut eligible_assignments: BTreeMap<(String, String), String> = BTreeMap::new();
+    let mut eligible_assignments: BTreeMap<(String, String), Provenance> = BTreeMap::new();
     let mut gated: BTreeSet<usize> = BTreeSet::new();
     for (i, e) in edges.iter().enumerate() {
-        if !eligible.contains(&e.role) || e.tag_gates.is_empty() {
+        if !eligible.contains(&*e.role) || e.tag_gates.is_empty() {
             continue;
         }
         let user = model
             .details
             .user_detail_list
             .iter()
-            .find(|u| u.arn == e.principal);
+            .find(|u| u.arn == *e.principal);
         let role_tags = model
             .details
             .role_detail_list
             .iter()
-            .find(|r| r.arn == e.principal)
+            .find(|r| r.arn == *e.principal)
             .map(|r| &r.tags);
         let Some(tags) = user.map(|u| &u.tags).or(role_tags) else {
             continue;
@@ -402,7 +426,7 @@ pub fn apply_jit(
         });
         if carries {
             inv.diagnostics.push(Diagnostic::info(
-                model.provenance(&e.record),
+                e.provenance.clone(),
                 format!(
                     "{} carries the principal tag that opens JIT-eligible role {} now: the trust counts as standing",
                     e.principal, e.role
@@ -415,7 +439,7 @@ pub fn apply_jit(
             // A role's sessions carry the tag only when a grant passes it as a session tag:
             // that is the grant, not standing access.
             inv.diagnostics.push(Diagnostic::info(
-                model.provenance(&e.record),
+                e.provenance.clone(),
                 format!(
                     "role {} lacks the principal tag that opens JIT-eligible role {}: not counted as a standing trust",
                     e.principal, e.role
@@ -425,11 +449,11 @@ pub fn apply_jit(
         }
         // The tag is what the broker grants: until it does, the user is only eligible.
         eligible_assignments
-            .entry((e.principal.clone(), e.role.clone()))
-            .or_insert_with(|| e.record.clone());
+            .entry((e.principal.to_string(), e.role.to_string()))
+            .or_insert_with(|| e.provenance.clone());
     }
-    for e in &edges {
-        if !(eligible.contains(&e.role) && is_broker(settings, model, &e.principal)) {
+    for (e, &by_broker) in edges.iter().zip(&from_broker) {
+        if !(eligible.contains(&*e.role) && by_broker) {
             continue;
         }
         let Some(role) = model.role_by_arn(&e.role) else {
@@ -437,7 +461,7 @@ pub fn apply_jit(
         };
         let served = served_by(model, &edges, &e.principal, &role.account);
         inv.diagnostics.push(Diagnostic::info(
-            model.provenance(&e.record),
+            e.provenance.clone(),
             format!(
                 "role {} is JIT-eligible and broker {} may assume it: modelled as eligibility for {} principal(s), not as a standing trust",
                 role.name,
@@ -447,31 +471,30 @@ pub fn apply_jit(
         ));
         for s in served {
             eligible_assignments
-                .entry((s, e.role.clone()))
-                .or_insert_with(|| e.record.clone());
+                .entry((s, e.role.to_string()))
+                .or_insert_with(|| e.provenance.clone());
         }
     }
-    for ((subject, role), record) in eligible_assignments {
+    for ((subject, role), provenance) in eligible_assignments {
         inv.assignments.push(Assignment {
             subject,
             role,
             kind: AssignmentKind::Eligible,
             window: Window::UNBOUNDED,
             last_used: None,
-            provenance: model.provenance(&record),
+            provenance,
         });
     }
-    for (i, e) in edges.into_iter().enumerate() {
-        if gated.contains(&i)
-            || (eligible.contains(&e.role) && is_broker(settings, model, &e.principal))
-        {
+    inv.trusts.reserve(edges.len());
+    for (i, (e, by_broker)) in edges.into_iter().zip(from_broker).enumerate() {
+        if gated.contains(&i) || (eligible.contains(&*e.role) && by_broker) {
             continue;
         }
         inv.trusts.push(Trust {
             role: e.role,
             principal: e.principal,
             conditions: e.conditions,
-            provenance: model.provenance(&e.record),
+            provenance: e.provenance,
         });
     }
 }
@@ -481,13 +504,13 @@ fn served_by(model: &Model<'_>, edges: &[Edge], broker: &str, account: &str) -> 
     let is_role = model.role_by_arn(broker).is_some();
     let mut served: BTreeSet<String> = BTreeSet::new();
     if is_role {
-        for e in edges.iter().filter(|e| e.role == broker) {
+        for e in edges.iter().filter(|e| &*e.role == broker) {
             let user = model.user_by_arn(&e.principal).is_some();
             let person_like = user
                 || !(e.principal.starts_with("service:")
                     || model.role_by_arn(&e.principal).is_some());
             if person_like && model.role_by_arn(&e.principal).is_none() {
-                served.insert(e.principal.clone());
+                served.insert(e.principal.to_string());
             }
         }
     }

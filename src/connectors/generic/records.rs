@@ -232,8 +232,8 @@ struct ConditionRecord {
 impl TrustRecord {
     pub fn into_trust(self, provenance: Provenance) -> Trust {
         Trust {
-            role: self.role.0,
-            principal: self.principal.0,
+            role: self.role.0.into(),
+            principal: self.principal.0.into(),
             conditions: self
                 .conditions
                 .into_iter()

@@ -180,7 +180,7 @@ fn yaml_inventory_maps_every_field() {
 
     let trust = &inv.trusts[0];
     assert_eq!(
-        (trust.role.as_str(), trust.principal.as_str()),
+        (&*trust.role, &*trust.principal),
         ("prod-admin", "policy-editor")
     );
     assert_eq!(trust.conditions[0].kind, ConditionKind::Mfa);

@@ -479,9 +479,9 @@ fn identity_side_trusts(plan: &mut Plan, m: &Model) {
             let docs: Vec<&Document> = documents.iter().map(|(d, _)| d).collect();
             if let Some(conditions) = targets.iter().find_map(|t| policy::may_assume(&docs, t)) {
                 plan.inventory.trusts.push(Trust {
-                    role: role.clone(),
-                    principal: subject.clone(),
-                    conditions,
+                    role: role.as_str().into(),
+                    principal: subject.as_str().into(),
+                    conditions: conditions.into(),
                     provenance: documents[0].1.clone(),
                 });
             }
@@ -581,9 +581,9 @@ fn role_details(plan: &mut Plan, m: &mut Model, c: &Change<'_>) {
                 }
             };
             plan.inventory.trusts.push(Trust {
-                role: role.clone(),
-                principal,
-                conditions: g.conditions.clone(),
+                role: role.as_str().into(),
+                principal: principal.into(),
+                conditions: g.conditions.as_slice().into(),
                 provenance: at.clone(),
             });
         }

@@ -50,7 +50,7 @@ fn admin_attachment_to_a_new_role_is_an_admin_role_its_trusted_user_reaches() {
     );
     let trust = &inv.trusts[0];
     assert_eq!(
-        trust.principal,
+        &*trust.principal,
         "arn:aws:iam::111122223333:user/ci-deployer"
     );
     assert_eq!(
@@ -89,7 +89,7 @@ fn every_supported_resource_type_with_unknown_values() {
     let ec2 = inv
         .trusts
         .iter()
-        .find(|t| t.principal == "ec2.amazonaws.com")
+        .find(|t| &*t.principal == "ec2.amazonaws.com")
         .unwrap();
     assert_eq!(ec2.conditions[0].kind, ConditionKind::Mfa);
     // The attachment's role and policy are unknown until apply; the configuration names them.
@@ -184,13 +184,13 @@ fn a_role_trusting_its_account_is_assumable_by_whom_identity_policies_allow() {
     let from_ops: Vec<_> = inv
         .trusts
         .iter()
-        .filter(|t| t.principal == "terraform:aws_iam_group.ops")
+        .filter(|t| &*t.principal == "terraform:aws_iam_group.ops")
         .collect();
     assert_eq!(from_ops.len(), 1, "{:?}", inv.trusts);
-    assert_eq!(from_ops[0].role, "terraform:aws_iam_role.admin");
+    assert_eq!(&*from_ops[0].role, "terraform:aws_iam_role.admin");
     assert_eq!(from_ops[0].conditions[0].kind, ConditionKind::Mfa);
     assert!(
-        !inv.trusts.iter().any(|t| t.principal == "group/other"),
+        !inv.trusts.iter().any(|t| &*t.principal == "group/other"),
         "a policy without sts:AssumeRole gives no trust"
     );
     assert_eq!(

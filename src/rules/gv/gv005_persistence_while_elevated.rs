@@ -200,13 +200,13 @@ fn still_there<'a>(
             }
             inv.trusts
                 .iter()
-                .find(|t| t.role == e && t.principal == target)
+                .find(|t| &*t.role == e && &*t.principal == target)
                 .map(|t| (&t.provenance, format!("{target} may still assume role {e}")))
         }
         ChangeKind::TrustChanged => inv
             .trusts
             .iter()
-            .find(|t| t.role == target)
+            .find(|t| &*t.role == target)
             .map(|t| (&t.provenance, format!("role {target} is still assumable"))),
         ChangeKind::CredentialCreated => inv
             .secrets

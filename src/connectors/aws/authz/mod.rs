@@ -35,6 +35,7 @@
 //! under conditions (MFA, time, network, tags) is kept, and an info diagnostic names the
 //! conditions; trust conditions are kept on the trust edge.
 
+mod levels;
 pub mod parse;
 
 use super::arn::Arn;
@@ -299,9 +300,21 @@ pub fn emit_all(
     scope: &Scope<'_, '_>,
     settings: &ConnectorSettings,
 ) -> Result<Inventory, ConnectorError> {
-    let mut inv = Inventory::new();
-    emit(model, &mut inv)?;
-    let trusts = super::trust::trusts(model, scope, &mut inv);
+    // Identities, roles and assignments do not depend on the trusts: both are worked out at
+    // once, and the trusts' identities and notes follow the others' as when done in turn.
+    let (emitted, (trusts, trust_side)) = rayon::join(
+        || {
+            let mut inv = Inventory::new();
+            emit(model, &mut inv).map(|()| inv)
+        },
+        || {
+            let mut side = Inventory::new();
+            let trusts = super::trust::trusts(model, scope, &mut side);
+            (trusts, side)
+        },
+    );
+    let mut inv = emitted?;
+    inv.extend(trust_side);
     super::escalation::escalations(model, &trusts, &mut inv);
     super::trust::apply_jit(model, settings, trusts, &mut inv);
     inv.diagnostics.extend(model.diagnostics.iter().cloned());
@@ -657,20 +670,6 @@ fn policy_role(
     }
 }
 
-/// The policy's own level (no principal context): what it gives anyone it is attached to.
-fn global_level(policy: &PolicyRef<'_>, p: &Principal<'_>) -> Level {
-    let account = policy
-        .managed_arn
-        .and_then(|a| Arn::parse(a).ok())
-        .map(|a| a.account)
-        .unwrap_or_else(|| p.account.clone());
-    Layers {
-        identity: vec![policy.doc],
-        ..Layers::default()
-    }
-    .level(&account_iam(&p.partition, &account))
-}
-
 fn policy_scope(policy: &PolicyRef<'_>, p: &Principal<'_>) -> Option<String> {
     match policy.managed_arn.and_then(|a| Arn::parse(a).ok()) {
         Some(a) if a.account == "aws" => None,
@@ -682,6 +681,7 @@ fn policy_scope(policy: &PolicyRef<'_>, p: &Principal<'_>) -> Option<String> {
 /// Emits identities, groups, memberships, IAM roles, policy roles and their assignments.
 fn emit(model: &Model<'_>, inv: &mut Inventory) -> Result<(), ConnectorError> {
     let details = model.details;
+    let mut levels = levels::PolicyLevels::new(model);
     let mut roles: BTreeMap<String, Role> = BTreeMap::new();
     let assign = |inv: &mut Inventory, subject: &str, role: &str, record: &str| {
         inv.assignments.push(Assignment {
@@ -694,7 +694,12 @@ fn emit(model: &Model<'_>, inv: &mut Inventory) -> Result<(), ConnectorError> {
         });
     };
 
-    for (g, raw) in model.groups.iter().zip(&details.group_detail_list) {
+    for (gi, (g, raw)) in model
+        .groups
+        .iter()
+        .zip(&details.group_detail_list)
+        .enumerate()
+    {
         let mut identity = Identity::new(g.arn, IdentityKind::Group, model.provenance(&g.record));
         identity.name = g.name.to_string();
         identity.created = timestamp(
@@ -704,10 +709,10 @@ fn emit(model: &Model<'_>, inv: &mut Inventory) -> Result<(), ConnectorError> {
             "CreateDate",
         )?;
         inv.identities.push(identity);
-        for policy in &g.own {
-            let level = global_level(policy, g);
-            let for_group = model.policy_level_for(g, policy);
-            let id = if for_group.privilege == level.privilege {
+        for (k, policy) in g.own.iter().enumerate() {
+            let level = levels.global(policy, g);
+            let for_group = levels.group(gi, k);
+            let id = if for_group == level.privilege {
                 note_level(
                     model,
                     inv,
@@ -734,7 +739,7 @@ fn emit(model: &Model<'_>, inv: &mut Inventory) -> Result<(), ConnectorError> {
                         id.clone(),
                         format!("{} for group {}", policy.name, g.name),
                         policy,
-                        for_group.privilege,
+                        for_group,
                         Some(g.account.clone()),
                     )
                 });
@@ -769,8 +774,8 @@ fn emit(model: &Model<'_>, inv: &mut Inventory) -> Result<(), ConnectorError> {
         note_level(model, inv, &u.record, &format!("user {}", u.name), &u.level);
 
         for policy in &u.own {
-            let level = global_level(policy, u);
-            let mine = model.policy_level_for(u, policy);
+            let level = levels.global(policy, u);
+            let mine = levels.for_principal(u, policy);
             let id = if mine.privilege == level.privilege {
                 roles.entry(policy.id.clone()).or_insert_with(|| {
                     policy_role(
@@ -795,9 +800,9 @@ fn emit(model: &Model<'_>, inv: &mut Inventory) -> Result<(), ConnectorError> {
                 .iter()
                 .enumerate()
                 .filter_map(|(k, policy)| {
-                    let as_group = model.policy_level_for(g, policy);
-                    let mine = model.policy_level_for(u, policy);
-                    (mine.privilege < as_group.privilege).then_some((k, mine))
+                    let as_group = levels.group(gi, k);
+                    let mine = levels.for_principal(u, policy);
+                    (mine.privilege < as_group).then_some((k, mine))
                 })
                 .collect();
             let record = format!("{}/GroupList/{j}", u.record);

@@ -263,10 +263,10 @@ fn trusts_from_the_account_root_need_an_identity_policy() {
     let trusts: Vec<&crate::model::Trust> = inv
         .trusts
         .iter()
-        .filter(|t| t.role == arn("role", "ops"))
+        .filter(|t| *t.role == arn("role", "ops"))
         .collect();
     assert_eq!(trusts.len(), 1, "{trusts:#?}");
-    assert_eq!(trusts[0].principal, arn("user", "gil"));
+    assert_eq!(*trusts[0].principal, arn("user", "gil"));
     let kinds: Vec<ConditionKind> = trusts[0].conditions.iter().map(|c| c.kind).collect();
     assert_eq!(kinds, [ConditionKind::Mfa, ConditionKind::Network]);
     let f = run(&inv, "SP001");
@@ -298,7 +298,7 @@ fn named_principals_services_federation_and_other_accounts() {
         vec![],
     );
     let inv = inventory(&bytes);
-    let principals: Vec<&str> = inv.trusts.iter().map(|t| t.principal.as_str()).collect();
+    let principals: Vec<&str> = inv.trusts.iter().map(|t| &*t.principal).collect();
     assert_eq!(
         principals,
         [
@@ -396,7 +396,7 @@ fn jit_roles_reached_through_the_broker_are_eligible_not_standing() {
     assert!(inv
         .trusts
         .iter()
-        .all(|t| t.principal != arn("role", "broker")));
+        .all(|t| *t.principal != arn("role", "broker")));
     // Lee also holds a direct trust: standing privilege behind JIT.
     assert_eq!(subjects(&run(&inv, "SP001")), [arn("user", "lee")]);
     assert_eq!(subjects(&run(&inv, "SP002")), [arn("user", "lee")]);
@@ -405,7 +405,7 @@ fn jit_roles_reached_through_the_broker_are_eligible_not_standing() {
     assert!(plain
         .trusts
         .iter()
-        .any(|t| t.principal == arn("role", "broker")));
+        .any(|t| *t.principal == arn("role", "broker")));
     assert!(plain
         .assignments
         .iter()

@@ -123,17 +123,12 @@ impl<'a> Layers<'a> {
 
     /// An unconditional Deny for `action` covering every resource in `target`.
     fn denied(&self, action: &str, target: &Match) -> bool {
-        self.denied_where(action, |m| m.covers_set(target))
-    }
-
-    /// An unconditional Deny for `action` whose resources satisfy `covers`.
-    fn denied_where(&self, action: &str, covers: impl Fn(&Match) -> bool) -> bool {
         self.all_docs().any(|d| {
             d.statements.iter().any(|s| {
                 s.effect == Effect::Deny
                     && s.conditions.is_empty()
                     && s.matches_action(action)
-                    && covers(&self.resources(s))
+                    && self.resources(s).covers_set(target)
             })
         })
     }
@@ -168,28 +163,7 @@ impl<'a> Layers<'a> {
 
     /// Decides `action` on every resource `target` matches.
     pub fn decide_on(&self, action: &str, target: &Pattern) -> Decision {
-        // `covers_set` of the one-pattern set `[target]` is `covers(target)`.
-        if self.denied_where(action, |m| m.covers(target)) {
-            return Decision::ExplicitDeny;
-        }
-        let Some(mut conditions) =
-            self.allowing(self.identity.iter().copied(), action, |m| m.covers(target))
-        else {
-            return Decision::ImplicitDeny;
-        };
-        if let Some(b) = self.boundary {
-            match self.allowing([b], action, |m| m.covers(target)) {
-                Some(c) => conditions.extend(c),
-                None => return Decision::ImplicitDeny,
-            }
-        }
-        for level in &self.scps {
-            match self.allowing(level.iter().copied(), action, |m| m.covers(target)) {
-                Some(c) => conditions.extend(c),
-                None => return Decision::ImplicitDeny,
-            }
-        }
-        Decision::Allow(conditions)
+        self.for_action(action).decide_on(target)
     }
 
     /// Is `action` allowed on at least one resource of `resources` (an Allow statement's)?
@@ -371,6 +345,10 @@ fn expand(actions: &Match) -> Vec<&'static Action> {
         m => t.all().iter().filter(|a| m.matches(&a.name)).collect(),
     }
 }
+
+mod one_action;
+
+pub use one_action::ActionRules;
 
 #[cfg(test)]
 mod tests;

@@ -24,6 +24,11 @@ enum Token {
 impl Pattern {
     /// Compiles `text` (already lowercased by the caller for actions).
     pub fn new(text: &str) -> Pattern {
+        Pattern::from_text(text.to_string())
+    }
+
+    /// [`Pattern::new`], keeping `text` as the pattern's text (no copy).
+    pub fn from_text(text: String) -> Pattern {
         let mut tokens = Vec::with_capacity(text.len());
         let mut chars = text.chars().peekable();
         while let Some(c) = chars.next() {
@@ -66,10 +71,7 @@ impl Pattern {
                 c => tokens.push(Token::Char(c)),
             }
         }
-        Pattern {
-            tokens,
-            text: text.to_string(),
-        }
+        Pattern { tokens, text }
     }
 
     /// Matches everything.

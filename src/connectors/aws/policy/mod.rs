@@ -10,10 +10,12 @@
 pub mod conditions;
 pub mod eval;
 pub mod matcher;
+mod one_or_many;
 
 pub use conditions::Clause;
 pub use matcher::Pattern;
 
+use one_or_many::OneOrMany;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -200,22 +202,6 @@ impl<'de> Deserialize<'de> for Document {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum OneOrMany<T> {
-    One(T),
-    Many(Vec<T>),
-}
-
-impl<T> OneOrMany<T> {
-    fn into_vec(self) -> Vec<T> {
-        match self {
-            OneOrMany::One(t) => vec![t],
-            OneOrMany::Many(v) => v,
-        }
-    }
-}
-
 /// A condition value: IAM accepts strings, booleans and numbers.
 struct Scalar(String);
 
@@ -247,11 +233,30 @@ impl<'de> Deserialize<'de> for Scalar {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(untagged)]
+/// `"Principal": "*"`, or a map of principal types to one value or several.
 enum RawPrincipal {
     Star(String),
     Map(BTreeMap<String, OneOrMany<String>>),
+}
+
+impl<'de> Deserialize<'de> for RawPrincipal {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawPrincipal;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("\"*\" or a map of principal types to principals")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawPrincipal, E> {
+                Ok(RawPrincipal::Star(v.to_string()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawPrincipal, A::Error> {
+                BTreeMap::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(RawPrincipal::Map)
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
 }
 
 #[derive(Deserialize)]
@@ -301,13 +306,12 @@ impl RawDocument {
 fn patterns(values: OneOrMany<String>, lowercase: bool) -> Vec<Pattern> {
     values
         .into_vec()
-        .iter()
-        .map(|v| {
+        .into_iter()
+        .map(|mut v| {
             if lowercase {
-                Pattern::new(&v.to_ascii_lowercase())
-            } else {
-                Pattern::new(v)
+                v.make_ascii_lowercase();
             }
+            Pattern::from_text(v)
         })
         .collect()
 }
