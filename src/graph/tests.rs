@@ -237,7 +237,12 @@ fn hops_are_shared_by_every_path_through_an_edge_and_a_persons_own_edges_per_que
         member("ben", "devs", AssignmentKind::Standing),
     ];
     inv.assignments = vec![
-        assign("devs", "deploy", AssignmentKind::Standing, Window::UNBOUNDED),
+        assign(
+            "devs",
+            "deploy",
+            AssignmentKind::Standing,
+            Window::UNBOUNDED,
+        ),
         assign("devs", "logs", AssignmentKind::Standing, Window::UNBOUNDED),
     ];
     inv.finalize().unwrap();

@@ -563,30 +563,42 @@ fn run_by_chunk(
         return results;
     }
     let identities = &subject.inventory.identities;
-    let mut start = 0;
+    let chunk_len = chunk_len.max(1);
+    let chunk_at = |start: usize| start..identities.len().min(start + chunk_len);
+    let mut chunk = chunk_at(0);
+    let mut reach = ReachIndex::compute(subject, chunk.clone());
     loop {
-        let end = identities.len().min(start + chunk_len.max(1));
-        let reach = ReachIndex::compute(subject, start..end);
-        let chunk: Vec<Option<Result<Vec<Finding>, RuleCrash>>> = rules
-            .par_iter()
-            .zip(results.par_iter())
-            .map(|(c, so_far)| {
-                so_far
-                    .is_ok()
-                    .then(|| evaluate_rule(c, subject, &identities[start..end], Some(&reach)))
-            })
-            .collect();
-        for (so_far, found) in results.iter_mut().zip(chunk) {
+        let next = chunk_at(chunk.end);
+        // The next chunk's reach is computed while the rules judge this one: a chunk's
+        // rules end with a few long ones, and the idle core takes the next reach meanwhile.
+        let (found, next_reach): (Vec<Option<Result<Vec<Finding>, RuleCrash>>>, _) = rayon::join(
+            || {
+                rules
+                    .par_iter()
+                    .zip(results.par_iter())
+                    .map(|(c, so_far)| {
+                        so_far.is_ok().then(|| {
+                            evaluate_rule(c, subject, &identities[chunk.clone()], Some(&reach))
+                        })
+                    })
+                    .collect()
+            },
+            || (!next.is_empty()).then(|| ReachIndex::compute(subject, next.clone())),
+        );
+        for (so_far, found) in results.iter_mut().zip(found) {
             match (so_far, found) {
                 (Ok(all), Some(Ok(found))) => all.extend(found),
                 (so_far, Some(Err(crash))) => *so_far = Err(crash),
                 _ => {}
             }
         }
-        if end == identities.len() {
-            return results;
+        match next_reach {
+            Some(next_reach) => {
+                reach = next_reach;
+                chunk = next;
+            }
+            None => return results,
         }
-        start = end;
     }
 }
 
