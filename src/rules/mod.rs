@@ -543,6 +543,9 @@ pub fn run_rules(rules: &[ConfiguredRule], subject: &Subject<'_>) -> RuleRun {
     run
 }
 
+/// What one rule's evaluation gave: its findings, or its crash.
+type RuleOutcome = Result<Vec<Finding>, RuleCrash>;
+
 /// How many identities a chunk of the reach-reading rules' run judges: large enough that
 /// both cores stay busy inside a chunk, small enough that a chunk's reach is a few tens of
 /// megabytes.
@@ -556,9 +559,8 @@ fn run_by_chunk(
     rules: &[&ConfiguredRule],
     subject: &Subject<'_>,
     chunk_len: usize,
-) -> Vec<Result<Vec<Finding>, RuleCrash>> {
-    let mut results: Vec<Result<Vec<Finding>, RuleCrash>> =
-        rules.iter().map(|_| Ok(Vec::new())).collect();
+) -> Vec<RuleOutcome> {
+    let mut results: Vec<RuleOutcome> = rules.iter().map(|_| Ok(Vec::new())).collect();
     if rules.is_empty() {
         return results;
     }
@@ -571,7 +573,7 @@ fn run_by_chunk(
         let next = chunk_at(chunk.end);
         // The next chunk's reach is computed while the rules judge this one: a chunk's
         // rules end with a few long ones, and the idle core takes the next reach meanwhile.
-        let (found, next_reach): (Vec<Option<Result<Vec<Finding>, RuleCrash>>>, _) = rayon::join(
+        let (found, next_reach): (Vec<Option<RuleOutcome>>, _) = rayon::join(
             || {
                 rules
                     .par_iter()
