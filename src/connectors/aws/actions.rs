@@ -42,19 +42,20 @@ impl AccessLevel {
 }
 
 /// One action: `service:action` lowercased, and its level.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub struct Action {
-    pub name: String,
+    pub name: &'static str,
     pub level: AccessLevel,
 }
 
 pub struct ActionTable {
     /// The table's header line (source package, version, date).
     pub header: String,
-    index: HashMap<String, AccessLevel>,
-    /// Per service prefix (lowercase), its actions, most privileged first.
-    by_service: HashMap<String, Vec<Action>>,
-    /// Every action, most privileged first (for service wildcards such as `*`).
+    index: HashMap<&'static str, AccessLevel>,
+    /// Per service prefix (lowercase), the positions in `all` of its actions, so most
+    /// privileged first.
+    by_service: HashMap<&'static str, Vec<u32>>,
+    /// Every action, most privileged first, then by name (for service wildcards such as `*`).
     all: Vec<Action>,
 }
 
@@ -65,10 +66,13 @@ pub fn table() -> &'static ActionTable {
 }
 
 impl ActionTable {
+    /// Parses the table. Every scan that reads AWS policies pays for this once (about 10 ms
+    /// when each of the 20,000 names was a string of its own, copied for the index and for
+    /// every list), so the lowercased names share one buffer and are sorted once.
     fn parse(text: &str) -> ActionTable {
         let mut header = String::new();
-        let mut index = HashMap::with_capacity_and_hasher(20_000, Default::default());
-        let mut by_service: HashMap<String, Vec<Action>> = HashMap::default();
+        let mut buffer = String::with_capacity(text.len() * 2);
+        let mut spans: Vec<(usize, usize, AccessLevel)> = Vec::with_capacity(text.len() / 16);
         for line in text.lines() {
             if let Some(h) = line.strip_prefix("# ") {
                 header = h.to_string();
@@ -85,23 +89,35 @@ impl ActionTable {
                 continue;
             };
             for n in names.split(',').filter(|n| !n.is_empty()) {
-                let mut name = String::with_capacity(service.len() + 1 + n.len());
-                name.push_str(service);
-                name.push(':');
-                name.extend(n.chars().map(|c| c.to_ascii_lowercase()));
-                index.insert(name.clone(), level);
-                by_service
-                    .entry(service.to_string())
-                    .or_default()
-                    .push(Action { name, level });
+                let start = buffer.len();
+                buffer.push_str(service);
+                buffer.push(':');
+                buffer.push_str(n);
+                spans.push((start, buffer.len(), level));
             }
         }
-        let mut all: Vec<Action> = Vec::with_capacity(index.len());
-        for actions in by_service.values_mut() {
-            actions.sort_by(|a, b| b.level.cmp(&a.level).then_with(|| a.name.cmp(&b.name)));
-            all.extend(actions.iter().cloned());
+        // Service prefixes are lowercase in the table (a test checks it).
+        buffer.make_ascii_lowercase();
+        // The table is a static that lives as long as the process: its names are one
+        // allocation that is never freed, so every action can name its text directly.
+        let names: &'static str = Box::leak(buffer.into_boxed_str());
+        let mut all: Vec<Action> = spans
+            .into_iter()
+            .map(|(start, end, level)| Action {
+                name: &names[start..end],
+                level,
+            })
+            .collect();
+        // Names are unique (a test checks it), so this order is total. The table lists each
+        // service's actions level by level, in runs the sort takes as they are.
+        all.sort_by(|a, b| b.level.cmp(&a.level).then_with(|| a.name.cmp(b.name)));
+        let mut index = HashMap::with_capacity_and_hasher(all.len(), Default::default());
+        let mut by_service: HashMap<&'static str, Vec<u32>> = HashMap::default();
+        for (position, action) in all.iter().enumerate() {
+            index.insert(action.name, action.level);
+            let service = action.name.split_once(':').map_or("", |(s, _)| s);
+            by_service.entry(service).or_default().push(position as u32);
         }
-        all.sort_by(|a, b| b.level.cmp(&a.level).then_with(|| a.name.cmp(&b.name)));
         ActionTable {
             header,
             index,
@@ -134,11 +150,21 @@ impl ActionTable {
             .split_once(':')
             .map(|(s, _)| s)
             .filter(|s| !s.contains(['*', '?']));
-        let list: &[Action] = match service {
-            Some(s) => self.by_service.get(s).map(Vec::as_slice).unwrap_or(&[]),
-            None => &self.all,
-        };
-        list.iter().filter(|a| pattern.matches(&a.name)).collect()
+        match service {
+            Some(s) => self
+                .by_service
+                .get(s)
+                .map_or(&[][..], Vec::as_slice)
+                .iter()
+                .map(|&position| &self.all[position as usize])
+                .filter(|a| pattern.matches(&a.name))
+                .collect(),
+            None => self
+                .all
+                .iter()
+                .filter(|a| pattern.matches(&a.name))
+                .collect(),
+        }
     }
 
     /// Every known action, most privileged first.
@@ -178,6 +204,34 @@ mod tests {
             })
             .count();
         assert_eq!(lines, parsed);
+        // What the parser relies on: lowercase service prefixes and unique action names.
+        let mut names = std::collections::HashSet::new();
+        for line in TABLE.lines().filter(|l| !l.starts_with('#')) {
+            let mut cols = line.split('\t');
+            let service = cols.next().unwrap_or_default();
+            assert_eq!(service, service.to_ascii_lowercase(), "{line}");
+            let actions = cols.nth(1).unwrap_or_default();
+            for n in actions.split(',').filter(|n| !n.is_empty()) {
+                assert!(
+                    names.insert(format!("{service}:{}", n.to_ascii_lowercase())),
+                    "{service}:{n} twice"
+                );
+            }
+        }
+        assert_eq!(names.len(), t.len());
+        // Every service's actions are a slice of `all`'s order.
+        let s3: Vec<&str> = t
+            .matching(&Pattern::new("s3:*"))
+            .iter()
+            .map(|a| a.name)
+            .collect();
+        let s3_in_all: Vec<&str> = t
+            .all()
+            .iter()
+            .map(|a| a.name)
+            .filter(|n| n.starts_with("s3:"))
+            .collect();
+        assert_eq!(s3, s3_in_all);
     }
 
     #[test]
