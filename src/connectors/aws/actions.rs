@@ -157,12 +157,12 @@ impl ActionTable {
                 .map_or(&[][..], Vec::as_slice)
                 .iter()
                 .map(|&position| &self.all[position as usize])
-                .filter(|a| pattern.matches(&a.name))
+                .filter(|a| pattern.matches(a.name))
                 .collect(),
             None => self
                 .all
                 .iter()
-                .filter(|a| pattern.matches(&a.name))
+                .filter(|a| pattern.matches(a.name))
                 .collect(),
         }
     }

@@ -253,7 +253,7 @@ impl<'a> Layers<'a> {
                     if privilege <= plain {
                         break;
                     }
-                    let Some(mut conditions) = self.survives(&action.name, &resources) else {
+                    let Some(mut conditions) = self.survives(action.name, &resources) else {
                         continue;
                     };
                     conditions.extend(s.conditions.iter().cloned());
@@ -338,11 +338,11 @@ fn expand(actions: &Match) -> Vec<&'static Action> {
             }) =>
         {
             let mut v: Vec<&Action> = ps.iter().flat_map(|p| t.matching(p)).collect();
-            v.sort_by(|a, b| b.level.cmp(&a.level).then_with(|| a.name.cmp(&b.name)));
+            v.sort_by(|a, b| b.level.cmp(&a.level).then_with(|| a.name.cmp(b.name)));
             v.dedup_by(|a, b| a.name == b.name);
             v
         }
-        m => t.all().iter().filter(|a| m.matches(&a.name)).collect(),
+        m => t.all().iter().filter(|a| m.matches(a.name)).collect(),
     }
 }
 
