@@ -49,17 +49,27 @@ pub fn load_accounts(
     scp_inputs: &[AwsInput<'_>],
     settings: &ConnectorSettings,
 ) -> (Loaded, Loaded) {
-    let parsed_scps: Vec<Result<scp::Scp, ConnectorError>> = scp_inputs
-        .par_iter()
-        .map(|i| {
-            let bytes = read(i, scp::EXPECTED)?;
-            scp::parse(&bytes, i.display, i.source, i.accounts)
-        })
-        .collect();
-    let details: Vec<Result<parse::AuthorizationDetails, ConnectorError>> = authz_inputs
-        .par_iter()
-        .map(|i| parse::parse(&read(i, authz::EXPECTED)?, i.display))
-        .collect();
+    // Policy evaluation needs the IAM action table; it is parsed (once per process, a few
+    // milliseconds) while the files are read.
+    let ((), (parsed_scps, details)) = rayon::join(
+        || {
+            super::actions::table();
+        },
+        || {
+            let parsed_scps: Vec<Result<scp::Scp, ConnectorError>> = scp_inputs
+                .par_iter()
+                .map(|i| {
+                    let bytes = read(i, scp::EXPECTED)?;
+                    scp::parse(&bytes, i.display, i.source, i.accounts)
+                })
+                .collect();
+            let details: Vec<Result<parse::AuthorizationDetails, ConnectorError>> = authz_inputs
+                .par_iter()
+                .map(|i| parse::parse(&read(i, authz::EXPECTED)?, i.display))
+                .collect();
+            (parsed_scps, details)
+        },
+    );
     let mut scp_results: Loaded = Vec::new();
     let mut scps = Scps::default();
     for r in parsed_scps {
