@@ -481,7 +481,8 @@ pub fn evaluate(
     );
     // Rules read the reconstructed grants, never the raw events: on a large organisation
     // the events are the biggest part of the inventory, and nothing needs them any more.
-    // They go before the graph is built, so the two are never held together.
+    // They are freed (on a helper thread) while the graph is built, not after it: the
+    // graph phase no longer holds both.
     drop_in_background(std::mem::take(&mut inventory.grant_events));
     inventory.diagnostics.extend(diagnostics);
     inventory.diagnostics.sort();

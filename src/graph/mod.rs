@@ -94,9 +94,10 @@ pub struct PermissionGraph {
     identities: HashMap<Arc<str>, NodeIndex<u32>>,
     roles: HashMap<Arc<str>, NodeIndex<u32>>,
     secrets: HashMap<Arc<str>, NodeIndex<u32>>,
-    /// Each edge as a path hop, made the first time a path crosses the edge and shared by
-    /// every path through it: a large organisation's reach holds millions of hops, most of
-    /// them the same few group-to-role edges.
+    /// Each shared edge as a path hop, made the first time a path crosses the edge and
+    /// shared by every path through it: a large organisation's reach holds millions of
+    /// hops, most of them the same few group-to-role edges. Edges leaving a node nothing
+    /// leads into never use their cell (see `entered`).
     hops: Vec<OnceLock<Arc<Hop>>>,
     /// Whether any edge leads into each node. The edges leaving a node nothing leads into
     /// (a person, a service account) are crossed only by paths from that node itself, so
