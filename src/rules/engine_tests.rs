@@ -59,10 +59,10 @@ fn a_panicking_rule_is_caught_named_and_others_still_run() {
         ));
     }
     inv.finalize().unwrap();
-    let graph = PermissionGraph::build(&inv);
-    let policy = AuditPolicy::default();
-    let now: Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
-    let subject = Subject::new(&inv, &graph, &[], &policy, now);
+    with_subject(&inv, a_panic_is_caught_in);
+}
+
+fn a_panic_is_caught_in(subject: &Subject<'_>) {
     let rules = vec![
         ConfiguredRule {
             rule: registered("ZZ901", &Panics),
@@ -75,7 +75,7 @@ fn a_panicking_rule_is_caught_named_and_others_still_run() {
             params: RuleParams::default(),
         },
     ];
-    let run = run_rules(&rules, &subject);
+    let run = run_rules(&rules, subject);
     assert_eq!(
         run.crashes,
         vec![RuleCrash {
