@@ -5,6 +5,7 @@
 //! ```
 //! See DESIGN.md in the shared folder and README.md for the whole picture.
 
+pub mod allocator;
 pub mod cli;
 pub mod collect;
 pub mod config;

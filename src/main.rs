@@ -1,3 +1,4 @@
 fn main() -> std::process::ExitCode {
+    residue::allocator::configure();
     residue::cli::main()
 }

@@ -66,7 +66,7 @@ impl Display {
                 _ => String::new(),
             };
             eprintln!(
-                "timing: {name}: {:.2} s{cpu}{rss}",
+                "timing: {name}: {:.3} s{cpu}{rss}",
                 started.elapsed().as_secs_f64()
             );
         }
