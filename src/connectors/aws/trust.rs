@@ -35,7 +35,7 @@ use crate::model::{
 };
 use foldhash::{HashMap, HashSet};
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 const ASSUME: [&str; 3] = [
     "sts:assumerole",
@@ -96,21 +96,87 @@ fn assumers<'m, 'a>(scope: &Scope<'m, 'a>, account: &str) -> Assumers<'m, 'a> {
 }
 
 /// Computes every trust edge; adds identities for services, federated providers, anyone
-/// and external principals to `inv`.
+/// and external principals to `inv`. Roles are worked out in parallel; edges, identities and
+/// notes come out in the roles' order, as when done one after the other.
 pub fn trusts<'m, 'a>(
     model: &'m Model<'a>,
     scope: &Scope<'m, 'a>,
     inv: &mut Inventory,
 ) -> Vec<Edge> {
-    let mut edges = Vec::new();
-    let mut identities: BTreeMap<String, Identity> = BTreeMap::new();
+    use rayon::prelude::*;
     let accounts = scope.accounts();
-    // Per account named by a root trust: who could assume a role of it (computed once).
-    let mut assumers_by_account: HashMap<String, Assumers<'m, 'a>> = HashMap::default();
-    for (r, raw) in model.roles.iter().zip(&model.details.role_detail_list) {
+    // Per account a root trust may name: who could assume a role of it, computed once, by
+    // the first role that needs it.
+    let assumers_by_account: HashMap<&str, OnceLock<Assumers<'m, 'a>>> = accounts
+        .iter()
+        .map(|&account| (account, OnceLock::new()))
+        .collect();
+    let context = RoleContext {
+        model,
+        scope,
+        accounts: &accounts,
+        assumers_by_account: &assumers_by_account,
+    };
+    let per_role: Vec<RoleTrusts> = model
+        .roles
+        .par_iter()
+        .zip(&model.details.role_detail_list)
+        .with_min_len(16)
+        .map(|(r, raw)| context.role_trusts(r, raw))
+        .collect();
+    let mut edges = Vec::with_capacity(per_role.iter().map(|t| t.edges.len()).sum());
+    let mut identities: BTreeMap<String, Identity> = BTreeMap::new();
+    for t in per_role {
+        edges.extend(t.edges);
+        inv.diagnostics.extend(t.diagnostics);
+        for (id, identity) in t.identities {
+            identities.entry(id).or_insert(identity);
+        }
+    }
+    inv.identities.extend(identities.into_values());
+    edges
+}
+
+/// What every role's trust policy is read against.
+struct RoleContext<'c, 'm, 'a> {
+    model: &'m Model<'a>,
+    scope: &'c Scope<'m, 'a>,
+    /// The accounts some authorization-details file of the scan describes.
+    accounts: &'c BTreeSet<&'c str>,
+    assumers_by_account: &'c HashMap<&'c str, OnceLock<Assumers<'m, 'a>>>,
+}
+
+/// One role's trust edges, the identities they name that are not users or roles of the scan
+/// (in the order first named), and the notes its trust policy raised.
+#[derive(Default)]
+struct RoleTrusts {
+    edges: Vec<Edge>,
+    identities: Vec<(String, Identity)>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// Adds the identity `id` to one role's list unless the role named it already.
+fn name(identities: &mut Vec<(String, Identity)>, id: &str, make: impl FnOnce() -> Identity) {
+    if !identities.iter().any(|(known, _)| known == id) {
+        identities.push((id.to_string(), make()));
+    }
+}
+
+impl<'c, 'm, 'a> RoleContext<'c, 'm, 'a> {
+    fn assumers(&self, account: &str) -> Option<&'c Assumers<'m, 'a>> {
+        self.assumers_by_account
+            .get(account)
+            .map(|cell| cell.get_or_init(|| assumers(self.scope, account)))
+    }
+
+    fn role_trusts(&self, r: &'m Principal<'a>, raw: &'a Role) -> RoleTrusts {
+        let (model, scope) = (self.model, self.scope);
         let Some(doc) = &raw.assume_role_policy_document else {
-            continue;
+            return RoleTrusts::default();
         };
+        let mut edges = Vec::new();
+        let mut identities: Vec<(String, Identity)> = Vec::new();
+        let mut diagnostics = Vec::new();
         let record = format!("{}/AssumeRolePolicyDocument", r.record);
         let provenance = model.provenance(&record);
         let role: Arc<str> = Arc::from(r.arn);
@@ -174,12 +240,12 @@ pub fn trusts<'m, 'a>(
                 });
             };
             if s.not_principal {
-                model_warning(model, inv, &record, format!(
+                diagnostics.push(Diagnostic::warning(model.provenance(&record), format!(
                     "role {}'s trust policy allows everyone except a NotPrincipal list: treated as anyone", r.name
-                ));
+                )));
             }
             if p.anyone || s.not_principal {
-                identities.entry("aws:anyone".into()).or_insert_with(|| {
+                name(&mut identities, "aws:anyone", || {
                     external(
                         "aws:anyone".into(),
                         "any AWS principal (Principal: *)".into(),
@@ -193,7 +259,7 @@ pub fn trusts<'m, 'a>(
             }
             for svc in &p.service {
                 let id = format!("service:{svc}");
-                identities.entry(id.clone()).or_insert_with(|| {
+                name(&mut identities, &id, || {
                     external(
                         id.clone(),
                         id.clone(),
@@ -207,7 +273,7 @@ pub fn trusts<'m, 'a>(
             }
             for fed in &p.federated {
                 let id = format!("federated:{fed}");
-                identities.entry(id.clone()).or_insert_with(|| {
+                name(&mut identities, &id, || {
                     external(
                         id.clone(),
                         id.clone(),
@@ -220,7 +286,7 @@ pub fn trusts<'m, 'a>(
                 push(id.into(), Vec::new());
             }
             for other in &p.other {
-                inv.diagnostics.push(Diagnostic::info(
+                diagnostics.push(Diagnostic::info(
                     model.provenance(&record),
                     format!("role {}'s trust names principal `{other}`, a type residue does not model; skipped", r.name),
                 ));
@@ -232,7 +298,7 @@ pub fn trusts<'m, 'a>(
                     aws.clone()
                 };
                 let Ok(arn) = Arn::parse(&root) else {
-                    inv.diagnostics.push(Diagnostic::info(
+                    diagnostics.push(Diagnostic::info(
                         model.provenance(&record),
                         format!("role {}'s trust names `{aws}`, not an ARN (a deleted principal's unique id?); skipped", r.name),
                     ));
@@ -241,10 +307,10 @@ pub fn trusts<'m, 'a>(
                 if blocked(&root, &arn.account) {
                     continue;
                 }
-                let in_export = accounts.contains(arn.account.as_str());
+                let in_export = self.accounts.contains(arn.account.as_str());
                 if arn.resource == "root" {
                     if !in_export {
-                        identities.entry(root.clone()).or_insert_with(|| {
+                        name(&mut identities, &root, || {
                             external(
                                 root.clone(),
                                 format!("AWS account {} (not in this scan)", arn.account),
@@ -257,10 +323,8 @@ pub fn trusts<'m, 'a>(
                         push(root.as_str().into(), Vec::new());
                         continue;
                     }
-                    let candidates = assumers_by_account
-                        .entry(arn.account.clone())
-                        .or_insert_with(|| assumers(scope, &arn.account));
-                    for (q, id, rules) in candidates.iter() {
+                    let candidates = self.assumers(&arn.account).map_or(&[][..], Vec::as_slice);
+                    for (q, id, rules) in candidates {
                         if q.arn == r.arn || blocked(q.arn, &q.account) {
                             continue;
                         }
@@ -287,12 +351,12 @@ pub fn trusts<'m, 'a>(
                             Decision::ImplicitDeny => {}
                         }
                     }
-                    None if in_export => inv.diagnostics.push(Diagnostic::info(
+                    None if in_export => diagnostics.push(Diagnostic::info(
                         model.provenance(&record),
                         format!("role {}'s trust names {root}, which is not in its account's authorization details (deleted?); skipped", r.name),
                     )),
                     None => {
-                        identities.entry(root.clone()).or_insert_with(|| {
+                        name(&mut identities, &root, || {
                             external(root.clone(), format!("{root} (not in this scan)"), IdentityKind::Workload, None, model, &record)
                         });
                         push(root.as_str().into(), Vec::new());
@@ -300,14 +364,12 @@ pub fn trusts<'m, 'a>(
                 }
             }
         }
+        RoleTrusts {
+            edges,
+            identities,
+            diagnostics,
+        }
     }
-    inv.identities.extend(identities.into_values());
-    edges
-}
-
-fn model_warning(model: &Model<'_>, inv: &mut Inventory, record: &str, message: String) {
-    inv.diagnostics
-        .push(Diagnostic::warning(model.provenance(record), message));
 }
 
 /// Is the role JIT-eligible by residue.yaml's `jit.eligible_roles` tags or names? `tags` are

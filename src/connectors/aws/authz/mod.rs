@@ -302,15 +302,17 @@ pub fn emit_all(
 ) -> Result<Inventory, ConnectorError> {
     // Identities, roles and assignments do not depend on the trusts: both are worked out at
     // once, and the trusts' identities and notes follow the others' as when done in turn.
-    let (emitted, (trusts, trust_side)) = rayon::join(
-        || {
-            let mut inv = Inventory::new();
-            emit(model, &mut inv).map(|()| inv)
-        },
+    // The trusts, the longer of the two, go first: the calling thread starts them at once and
+    // another takes the emission when it is free.
+    let ((trusts, trust_side), emitted) = rayon::join(
         || {
             let mut side = Inventory::new();
             let trusts = super::trust::trusts(model, scope, &mut side);
             (trusts, side)
+        },
+        || {
+            let mut inv = Inventory::new();
+            emit(model, &mut inv).map(|()| inv)
         },
     );
     let mut inv = emitted?;

@@ -5,6 +5,7 @@ use crate::connectors::aws::policy::Document;
 use crate::connectors::error::line_column_location;
 use crate::connectors::ConnectorError;
 use serde::Deserialize;
+use serde_json::value::RawValue;
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -182,10 +183,68 @@ pub const EXPECTED: &str = "the JSON output of `aws iam get-account-authorizatio
 /// Parses the whole file. On a type error, finds the record (`/RoleDetailList/3`) by
 /// re-reading the file generically — only on the error path.
 pub fn parse(bytes: &[u8], file: &str) -> Result<AuthorizationDetails, ConnectorError> {
+    if let Some(details) = parse_lists_in_parallel(bytes) {
+        return Ok(details);
+    }
+    // Something is wrong with the file: parsed whole, the error names its line and column.
     match serde_json::from_slice::<AuthorizationDetails>(bytes) {
         Ok(d) => Ok(d),
         Err(err) => Err(locate(bytes, file, &err)),
     }
+}
+
+/// The four lists, each still as its JSON text (a slice of the file).
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListTexts<'a> {
+    #[serde(borrow, default, deserialize_with = "text_of")]
+    user_detail_list: Option<&'a RawValue>,
+    #[serde(borrow, default, deserialize_with = "text_of")]
+    group_detail_list: Option<&'a RawValue>,
+    #[serde(borrow, default, deserialize_with = "text_of")]
+    role_detail_list: Option<&'a RawValue>,
+    #[serde(borrow, default, deserialize_with = "text_of")]
+    policies: Option<&'a RawValue>,
+    #[serde(default)]
+    is_truncated: Option<bool>,
+}
+
+/// A present value's text, even `null` (which the typed parse then refuses, as it should).
+fn text_of<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<&'de RawValue>, D::Error> {
+    <&RawValue>::deserialize(d).map(Some)
+}
+
+fn list<'a, T: Deserialize<'a>>(text: Option<&'a RawValue>) -> Option<Vec<T>> {
+    match text {
+        None => Some(Vec::new()),
+        Some(t) => serde_json::from_str(t.get()).ok(),
+    }
+}
+
+/// Parses the file's lists on two threads: the roles (the largest list, with a trust policy
+/// each) on one, the users, groups and managed policies on the other. Finding where the lists
+/// start and end costs a fifth of a whole parse. None when anything fails, for the whole-file
+/// parse to report where.
+fn parse_lists_in_parallel(bytes: &[u8]) -> Option<AuthorizationDetails> {
+    let texts: ListTexts<'_> = serde_json::from_slice(bytes).ok()?;
+    let (roles, others) = rayon::join(
+        || list::<Role>(texts.role_detail_list),
+        || {
+            Some((
+                list::<User>(texts.user_detail_list)?,
+                list::<Group>(texts.group_detail_list)?,
+                list::<ManagedPolicy>(texts.policies)?,
+            ))
+        },
+    );
+    let (user_detail_list, group_detail_list, policies) = others?;
+    Some(AuthorizationDetails {
+        user_detail_list,
+        group_detail_list,
+        role_detail_list: roles?,
+        policies,
+        is_truncated: texts.is_truncated,
+    })
 }
 
 fn locate(bytes: &[u8], file: &str, err: &serde_json::Error) -> ConnectorError {
