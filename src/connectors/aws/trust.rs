@@ -48,8 +48,8 @@ const ASSUME: [&str; 3] = [
 pub struct Edge {
     /// The role's ARN, shared by the role's edges (and the trusts made of them).
     pub role: Arc<str>,
-    /// The principal's id; one allocation for all the edges of a principal an account-root
-    /// trust delegates to.
+    /// The principal's id; for a principal an account-root trust delegates to, one
+    /// allocation shared by the edges of a parallel task (see [`PrincipalIds`]).
     pub principal: Arc<str>,
     pub conditions: Arc<[Condition]>,
     /// `aws:PrincipalTag/KEY` conditions of the trust statement (`StringEquals`/`StringLike`):
@@ -83,14 +83,45 @@ fn external(
 /// The users and roles of one account (in [`Scope::principals_of`] order) that an identity
 /// policy allows `sts:AssumeRole` somewhere, with the statements that decide it. A trust
 /// naming the account root delegates to these; the others cannot be allowed whatever the role.
-type Assumers<'m, 'a> = Vec<(&'m Principal<'a>, Arc<str>, ActionRules<'a>)>;
+type Assumers<'m, 'a> = Vec<Assumer<'m, 'a>>;
+
+struct Assumer<'m, 'a> {
+    principal: &'m Principal<'a>,
+    rules: ActionRules<'a>,
+    /// When the rules name no particular role (`"Resource": "*"`), whether any role may be
+    /// assumed and under which conditions: decided once rather than once per role.
+    anywhere: Option<Option<Vec<Condition>>>,
+}
+
+impl Assumer<'_, '_> {
+    /// May the principal assume `role`, and under which of its own conditions?
+    fn may_assume(&self, role: &Pattern) -> Option<Vec<Condition>> {
+        match &self.anywhere {
+            Some(decided) => decided.clone(),
+            None => match self.rules.decide_on(role) {
+                Decision::Allow(c) => Some(conditions::to_conditions(&c)),
+                _ => None,
+            },
+        }
+    }
+}
 
 fn assumers<'m, 'a>(scope: &Scope<'m, 'a>, account: &str) -> Assumers<'m, 'a> {
     scope
         .principals_of(account)
         .filter_map(|(m, q)| {
             let rules = m.layers(q).for_action("sts:assumerole");
-            rules.may_allow().then(|| (q, Arc::from(q.arn), rules))
+            rules.may_allow().then(|| {
+                let anywhere = rules.decide_anywhere().map(|d| match d {
+                    Decision::Allow(c) => Some(conditions::to_conditions(&c)),
+                    _ => None,
+                });
+                Assumer {
+                    principal: q,
+                    rules,
+                    anywhere,
+                }
+            })
         })
         .collect()
 }
@@ -119,10 +150,19 @@ pub fn trusts<'m, 'a>(
     };
     let per_role: Vec<RoleTrusts> = model
         .roles
-        .par_iter()
-        .zip(&model.details.role_detail_list)
-        .with_min_len(16)
-        .map(|(r, raw)| context.role_trusts(r, raw))
+        .par_chunks(ROLES_PER_TASK)
+        .zip(model.details.role_detail_list.par_chunks(ROLES_PER_TASK))
+        .flat_map_iter(|(roles, raws)| {
+            // The ids of the principals an account-root trust delegates to, shared by this
+            // task's edges: each task has its own, so that two threads never count references
+            // to the same id (22,000 edges from 40 principals made that the trusts' main cost).
+            let mut ids = PrincipalIds::default();
+            roles
+                .iter()
+                .zip(raws)
+                .map(|(r, raw)| context.role_trusts(r, raw, &mut ids))
+                .collect::<Vec<_>>()
+        })
         .collect();
     let mut edges = Vec::with_capacity(per_role.iter().map(|t| t.edges.len()).sum());
     let mut identities: BTreeMap<String, Identity> = BTreeMap::new();
@@ -136,6 +176,12 @@ pub fn trusts<'m, 'a>(
     inv.identities.extend(identities.into_values());
     edges
 }
+
+/// Roles per parallel task when trusts are worked out.
+const ROLES_PER_TASK: usize = 16;
+
+/// One task's ids of the principals account-root trusts delegate to, by [`Assumer`].
+type PrincipalIds = HashMap<usize, Arc<str>>;
 
 /// What every role's trust policy is read against.
 struct RoleContext<'c, 'm, 'a> {
@@ -169,7 +215,12 @@ impl<'c, 'm, 'a> RoleContext<'c, 'm, 'a> {
             .map(|cell| cell.get_or_init(|| assumers(self.scope, account)))
     }
 
-    fn role_trusts(&self, r: &'m Principal<'a>, raw: &'a Role) -> RoleTrusts {
+    fn role_trusts(
+        &self,
+        r: &'m Principal<'a>,
+        raw: &'a Role,
+        ids: &mut PrincipalIds,
+    ) -> RoleTrusts {
         let (model, scope) = (self.model, self.scope);
         let Some(doc) = &raw.assume_role_policy_document else {
             return RoleTrusts::default();
@@ -324,13 +375,17 @@ impl<'c, 'm, 'a> RoleContext<'c, 'm, 'a> {
                         continue;
                     }
                     let candidates = self.assumers(&arn.account).map_or(&[][..], Vec::as_slice);
-                    for (q, id, rules) in candidates {
+                    for a in candidates {
+                        let q = a.principal;
                         if q.arn == r.arn || blocked(q.arn, &q.account) {
                             continue;
                         }
                         let role_pattern = role_pattern.get_or_insert_with(|| Pattern::new(r.arn));
-                        if let Decision::Allow(c) = rules.decide_on(role_pattern) {
-                            push(Arc::clone(id), conditions::to_conditions(&c));
+                        if let Some(extra) = a.may_assume(role_pattern) {
+                            let id = ids
+                                .entry(a as *const Assumer as usize)
+                                .or_insert_with(|| Arc::from(q.arn));
+                            push(Arc::clone(id), extra);
                         }
                     }
                     continue;
@@ -403,7 +458,8 @@ fn is_broker(settings: &ConnectorSettings, model: &Model<'_>, principal: &str) -
     })
 }
 
-/// Applies JIT eligibility and pushes the trusts.
+/// JIT eligibility, in two halves: [`plan_jit`] adds the eligible assignments and the notes
+/// and decides which edges stay standing; [`keep_standing`] pushes those as trusts.
 ///
 /// A trust to a JIT-eligible role that requires a principal tag (`aws:PrincipalTag/KEY`, the
 /// tag a broker sets for the grant's window) is eligibility for a user who does not carry the
@@ -417,12 +473,15 @@ fn is_broker(settings: &ConnectorSettings, model: &Model<'_>, principal: &str) -
 /// every human user of the role's account (users whose `residue:kind` tag names a non-human
 /// kind do not ask a broker for access). Other trusts to a JIT-eligible role stay standing
 /// (that is SP002's "standing privilege behind JIT").
-pub fn apply_jit(
+///
+/// The plan reads the edges only, so it may run beside other readers of them (the
+/// escalation search).
+pub fn plan_jit(
     model: &Model<'_>,
     settings: &ConnectorSettings,
-    edges: Vec<Edge>,
+    edges: &[Edge],
     inv: &mut Inventory,
-) {
+) -> JitPlan {
     // Per edge: is its principal a broker? (Asked once per principal, not once per edge;
     // without brokers configured, of no one.)
     let from_broker: Vec<bool> = if settings.jit_brokers.is_empty() {
@@ -521,7 +580,7 @@ pub fn apply_jit(
         let Some(role) = model.role_by_arn(&e.role) else {
             continue;
         };
-        let served = served_by(model, &edges, &e.principal, &role.account);
+        let served = served_by(model, edges, &e.principal, &role.account);
         inv.diagnostics.push(Diagnostic::info(
             e.provenance.clone(),
             format!(
@@ -547,9 +606,25 @@ pub fn apply_jit(
             provenance,
         });
     }
+    let not_standing = edges
+        .iter()
+        .zip(from_broker)
+        .enumerate()
+        .map(|(i, (e, by_broker))| gated.contains(&i) || (by_broker && eligible.contains(&*e.role)))
+        .collect();
+    JitPlan { not_standing }
+}
+
+/// Which trust edges JIT turns into eligibility (or leaves out): one flag per edge.
+pub struct JitPlan {
+    not_standing: Vec<bool>,
+}
+
+/// The second half of [`plan_jit`]: the edges the plan leaves standing become trusts.
+pub fn keep_standing(edges: Vec<Edge>, plan: &JitPlan, inv: &mut Inventory) {
     inv.trusts.reserve(edges.len());
-    for (i, (e, by_broker)) in edges.into_iter().zip(from_broker).enumerate() {
-        if gated.contains(&i) || (eligible.contains(&*e.role) && by_broker) {
+    for (e, &skip) in edges.into_iter().zip(&plan.not_standing) {
+        if skip {
             continue;
         }
         inv.trusts.push(Trust {
@@ -561,7 +636,7 @@ pub fn apply_jit(
     }
 }
 
-/// The identities a broker serves (see [`apply_jit`]).
+/// The identities a broker serves (see [`plan_jit`]).
 fn served_by(model: &Model<'_>, edges: &[Edge], broker: &str, account: &str) -> Vec<String> {
     let is_role = model.role_by_arn(broker).is_some();
     let mut served: BTreeSet<String> = BTreeSet::new();

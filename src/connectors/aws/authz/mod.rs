@@ -317,8 +317,17 @@ pub fn emit_all(
     );
     let mut inv = emitted?;
     inv.extend(trust_side);
-    super::escalation::escalations(model, &trusts, &mut inv);
-    super::trust::apply_jit(model, settings, trusts, &mut inv);
+    // The escalation search and the JIT plan both read the trusts: worked out side by side,
+    // their records are added in that order, as when done in turn.
+    let mut escalated = Inventory::new();
+    let mut planned = Inventory::new();
+    let ((), plan) = rayon::join(
+        || super::escalation::escalations(model, &trusts, &mut escalated),
+        || super::trust::plan_jit(model, settings, &trusts, &mut planned),
+    );
+    inv.extend(escalated);
+    inv.extend(planned);
+    super::trust::keep_standing(trusts, &plan, &mut inv);
     inv.diagnostics.extend(model.diagnostics.iter().cloned());
     Ok(inv)
 }
@@ -594,23 +603,25 @@ pub fn build_model<'a>(
         user_index,
         role_index,
     };
-    // Each principal's level is independent of the others': evaluated in parallel.
-    let levels = |m: &Model<'a>, ps: &[Principal<'a>]| -> Vec<Level> {
+    // Each principal's level is independent of the others': evaluated in parallel, groups,
+    // users and roles together.
+    let levels: Vec<Level> = {
         use rayon::prelude::*;
-        ps.par_iter()
+        let m = &model;
+        m.groups
+            .par_iter()
+            .chain(&m.users)
+            .chain(&m.roles)
             .map(|p| m.layers(p).level(&account_iam(&p.partition, &p.account)))
             .collect()
     };
-    let g = levels(&model, &model.groups);
-    let u = levels(&model, &model.users);
-    let r = levels(&model, &model.roles);
-    for (p, l) in model.groups.iter_mut().zip(g) {
-        p.level = l;
-    }
-    for (p, l) in model.users.iter_mut().zip(u) {
-        p.level = l;
-    }
-    for (p, l) in model.roles.iter_mut().zip(r) {
+    let mut levels = levels.into_iter();
+    let principals = model
+        .groups
+        .iter_mut()
+        .chain(&mut model.users)
+        .chain(&mut model.roles);
+    for (p, l) in principals.zip(&mut levels) {
         p.level = l;
     }
     Ok(model)

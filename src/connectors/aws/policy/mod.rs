@@ -45,6 +45,14 @@ impl Match {
         }
     }
 
+    /// Does the set contain every string?
+    pub fn is_everything(&self) -> bool {
+        match self {
+            Match::Only(ps) => ps.iter().any(Pattern::is_any),
+            Match::AllBut(ps) => ps.is_empty(),
+        }
+    }
+
     /// Does the set contain every string `target` matches?
     pub fn covers(&self, target: &Pattern) -> bool {
         match self {

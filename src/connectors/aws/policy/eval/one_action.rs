@@ -65,6 +65,20 @@ impl ActionRules<'_> {
         !self.identity.is_empty()
     }
 
+    /// The decision on any resource, when it does not depend on the resource: every
+    /// statement deciding the action names all resources (`"Resource": "*"`), as identity
+    /// policies granting `sts:AssumeRole` mostly do. None when some statement names
+    /// particular resources (then ask [`ActionRules::decide_on`] per resource).
+    pub fn decide_anywhere(&self) -> Option<Decision> {
+        let grants_everywhere =
+            |grants: &[Grant<'_>]| grants.iter().all(|g| g.resources.is_everything());
+        let uniform = self.denies.iter().all(|m| m.is_everything())
+            && grants_everywhere(&self.identity)
+            && self.boundary.as_deref().is_none_or(grants_everywhere)
+            && self.scps.iter().all(|level| grants_everywhere(level));
+        uniform.then(|| self.decide_on(&Pattern::new("*")))
+    }
+
     /// Decides the action on every resource `target` matches: an unconditional Deny covering
     /// it wins; otherwise an identity Allow, the boundary and every SCP level must cover it.
     pub fn decide_on(&self, target: &Pattern) -> Decision {

@@ -366,3 +366,48 @@ fn url_encoded_document_evaluates_like_the_object() {
     assert_eq!(d, doc(ADMIN));
     assert_eq!(level(&layers(&[&d])), Admin);
 }
+
+#[test]
+fn a_decision_on_any_resource_only_when_every_statement_names_all_resources() {
+    let role = Pattern::new("arn:aws:iam::111122223333:role/deploy");
+    let other = Pattern::new("arn:aws:iam::111122223333:role/other");
+    // Resource "*" everywhere: one decision for every role, the same decide_on gives.
+    let everywhere = stmt("Allow", r#""Action":"sts:AssumeRole","Resource":"*""#);
+    let mfa = stmt(
+        "Allow",
+        r#""Action":"sts:AssumeRole","Resource":"*","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}"#,
+    );
+    for docs in [vec![&everywhere], vec![&mfa], vec![&mfa, &everywhere]] {
+        let rules = layers(&docs).for_action("sts:assumerole");
+        let anywhere = rules.decide_anywhere().expect("resource-independent");
+        assert_eq!(anywhere, rules.decide_on(&role));
+        assert_eq!(anywhere, rules.decide_on(&other));
+    }
+    // A universal Deny decides everywhere too.
+    let deny_all = stmt("Deny", r#""Action":"sts:*","Resource":"*""#);
+    let rules = layers(&[&everywhere, &deny_all]).for_action("sts:assumerole");
+    assert_eq!(rules.decide_anywhere(), Some(Decision::ExplicitDeny));
+
+    // Near-misses: a statement naming a role, a Deny naming one, a NotResource: per role.
+    let one_role = stmt(
+        "Allow",
+        r#""Action":"sts:AssumeRole","Resource":"arn:aws:iam::111122223333:role/deploy""#,
+    );
+    let deny_one = stmt(
+        "Deny",
+        r#""Action":"sts:AssumeRole","Resource":"arn:aws:iam::111122223333:role/deploy""#,
+    );
+    let not_resource = stmt(
+        "Allow",
+        r#""Action":"sts:AssumeRole","NotResource":"arn:aws:iam::111122223333:role/deploy""#,
+    );
+    for docs in [
+        vec![&one_role],
+        vec![&everywhere, &deny_one],
+        vec![&not_resource],
+    ] {
+        let rules = layers(&docs).for_action("sts:assumerole");
+        assert_eq!(rules.decide_anywhere(), Option::None);
+        assert_ne!(rules.decide_on(&role), rules.decide_on(&other));
+    }
+}
