@@ -43,21 +43,26 @@ const ASSUME: [&str; 3] = [
     "sts:assumerolewithwebidentity",
 ];
 
-/// One trust edge before JIT is applied.
+/// One trust edge before JIT is applied: the trust it becomes if it stays standing (its
+/// fields read through the edge), and what JIT eligibility needs to know besides.
+///
+/// The trust's role ARN is shared by the role's edges; its principal id, for a principal an
+/// account-root trust delegates to, by the edges of a parallel task (see [`PrincipalIds`]);
+/// its provenance (`/RoleDetailList/3/AssumeRolePolicyDocument`) by all the edges of the role.
 #[derive(Debug, Clone)]
 pub struct Edge {
-    /// The role's ARN, shared by the role's edges (and the trusts made of them).
-    pub role: Arc<str>,
-    /// The principal's id; for a principal an account-root trust delegates to, one
-    /// allocation shared by the edges of a parallel task (see [`PrincipalIds`]).
-    pub principal: Arc<str>,
-    pub conditions: Arc<[Condition]>,
+    trust: Trust,
     /// `aws:PrincipalTag/KEY` conditions of the trust statement (`StringEquals`/`StringLike`):
     /// the tag key and the values that open the trust.
     pub tag_gates: Vec<(String, Vec<String>)>,
-    /// The role's trust policy (`/RoleDetailList/3/AssumeRolePolicyDocument`): one value
-    /// shared by all the edges of the role.
-    pub provenance: Provenance,
+}
+
+impl std::ops::Deref for Edge {
+    type Target = Trust;
+
+    fn deref(&self) -> &Trust {
+        &self.trust
+    }
 }
 
 fn is_assume(s: &Statement) -> bool {
@@ -283,11 +288,13 @@ impl<'c, 'm, 'a> RoleContext<'c, 'm, 'a> {
                     c.into()
                 };
                 edges.push(Edge {
-                    role: Arc::clone(&role),
-                    principal,
-                    conditions,
+                    trust: Trust {
+                        role: Arc::clone(&role),
+                        principal,
+                        conditions,
+                        provenance: provenance.clone(),
+                    },
                     tag_gates: tag_gates.clone(),
-                    provenance: provenance.clone(),
                 });
             };
             if s.not_principal {
@@ -622,17 +629,16 @@ pub struct JitPlan {
 
 /// The second half of [`plan_jit`]: the edges the plan leaves standing become trusts.
 pub fn keep_standing(edges: Vec<Edge>, plan: &JitPlan, inv: &mut Inventory) {
-    inv.trusts.reserve(edges.len());
-    for (e, &skip) in edges.into_iter().zip(&plan.not_standing) {
-        if skip {
-            continue;
-        }
-        inv.trusts.push(Trust {
-            role: e.role,
-            principal: e.principal,
-            conditions: e.conditions,
-            provenance: e.provenance,
-        });
+    // Collected in place: the trusts take over the edges' allocation.
+    let standing: Vec<Trust> = edges
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, e)| (!plan.not_standing[i]).then_some(e.trust))
+        .collect();
+    if inv.trusts.is_empty() {
+        inv.trusts = standing;
+    } else {
+        inv.trusts.extend(standing);
     }
 }
 
