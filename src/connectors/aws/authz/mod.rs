@@ -615,13 +615,12 @@ pub fn build_model<'a>(
             .map(|p| m.layers(p).level(&account_iam(&p.partition, &p.account)))
             .collect()
     };
-    let mut levels = levels.into_iter();
     let principals = model
         .groups
         .iter_mut()
         .chain(&mut model.users)
         .chain(&mut model.roles);
-    for (p, l) in principals.zip(&mut levels) {
+    for (p, l) in principals.zip(levels) {
         p.level = l;
     }
     Ok(model)
