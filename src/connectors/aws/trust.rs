@@ -103,11 +103,16 @@ impl Assumer<'_, '_> {
     fn may_assume(&self, role: &Pattern) -> Option<Vec<Condition>> {
         match &self.anywhere {
             Some(decided) => decided.clone(),
-            None => match self.rules.decide_on(role) {
-                Decision::Allow(c) => Some(conditions::to_conditions(&c)),
-                _ => None,
-            },
+            None => allowed_under(self.rules.decide_on(role)),
         }
+    }
+}
+
+/// The conditions an Allow holds under, classified; None for a deny.
+fn allowed_under(decision: Decision) -> Option<Vec<Condition>> {
+    match decision {
+        Decision::Allow(c) => Some(conditions::to_conditions(&c)),
+        _ => None,
     }
 }
 
@@ -117,10 +122,7 @@ fn assumers<'m, 'a>(scope: &Scope<'m, 'a>, account: &str) -> Assumers<'m, 'a> {
         .filter_map(|(m, q)| {
             let rules = m.layers(q).for_action("sts:assumerole");
             rules.may_allow().then(|| {
-                let anywhere = rules.decide_anywhere().map(|d| match d {
-                    Decision::Allow(c) => Some(conditions::to_conditions(&c)),
-                    _ => None,
-                });
+                let anywhere = rules.decide_anywhere().map(allowed_under);
                 Assumer {
                     principal: q,
                     rules,
