@@ -15,9 +15,15 @@ use libmimalloc_sys::{mi_option_set, mi_option_t};
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// `mi_option_purge_delay`: its position in mimalloc v3's `mi_option_e` (mimalloc.h). The
-/// Rust bindings name no constant for it; `purge_delay_is_the_documented_option` checks the
+/// Rust bindings name no constant for it; `options_are_the_documented_ones` checks the
 /// position against the option's default (options.c).
 const PURGE_DELAY: mi_option_t = 15;
+
+/// `mi_option_allow_thp` and `mi_option_minimal_purge_size`, the same way. Only read by the
+/// test, `ALLOW_THP` pins the minimal purge size's neighbour.
+#[cfg(test)]
+const ALLOW_THP: mi_option_t = 43;
+const MINIMAL_PURGE_SIZE: mi_option_t = 44;
 
 /// How long freed memory stays with the process before mimalloc returns it to the system,
 /// in milliseconds (v3's default is 1,000). A scan frees the raw grant events, the graph
@@ -26,40 +32,75 @@ const PURGE_DELAY: mi_option_t = 15;
 /// 9.1-10.6 s at the default) with a lower peak (2.1-2.2 GB against 2.4-2.5 GB).
 const SCAN_PURGE_DELAY_MS: std::os::raw::c_long = 250;
 
+/// The least memory mimalloc returns to the system at once, in KiB: one transparent huge
+/// page. mimalloc asks for huge pages on its arenas; returning 64 KiB pieces of them (v3's
+/// default) splits them, and every later first touch of a returned huge page's range costs
+/// a fault that zeroes 2 MiB. Under a 400,000-identity scan the kernel then spent a third of
+/// all CPU time zeroing pages and reading the sources took 4.8-6.4 s; returning whole huge
+/// pages, as mimalloc itself does when told to manage them (`allow_thp=2`), took 1.9-3.0 s.
+const SCAN_MINIMAL_PURGE_KIB: std::os::raw::c_long = 2048;
+
 /// Tunes the allocator for a scan. Called once, first thing in `main`. A user's own
-/// `MIMALLOC_PURGE_DELAY` is left as set.
+/// `MIMALLOC_PURGE_DELAY` or `MIMALLOC_MINIMAL_PURGE_SIZE` is left as set.
 pub fn configure() {
-    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_some() {
-        return;
-    }
     // SAFETY: mi_option_set stores a value in mimalloc's option table; it is thread-safe
-    // and PURGE_DELAY is a valid option index (checked by the test below).
-    unsafe { mi_option_set(PURGE_DELAY, SCAN_PURGE_DELAY_MS) }
+    // and both indexes are valid options (checked by the test below).
+    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+        unsafe { mi_option_set(PURGE_DELAY, SCAN_PURGE_DELAY_MS) }
+    }
+    if std::env::var_os("MIMALLOC_MINIMAL_PURGE_SIZE").is_none() {
+        unsafe { mi_option_set(MINIMAL_PURGE_SIZE, SCAN_MINIMAL_PURGE_KIB) }
+    }
 }
 
-/// The purge delay in force.
+/// An option's value in force.
 #[cfg(test)]
-fn purge_delay() -> std::os::raw::c_long {
-    // SAFETY: reads mimalloc's option table; PURGE_DELAY is a valid option index.
-    unsafe { libmimalloc_sys::mi_option_get(PURGE_DELAY) }
+fn option(option: mi_option_t) -> std::os::raw::c_long {
+    // SAFETY: reads mimalloc's option table; the tests pass valid option indexes.
+    unsafe { libmimalloc_sys::mi_option_get(option) }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn purge_delay_is_the_documented_option() {
-        // The documented default (1,000 ms) unless this process was configured or the
-        // environment sets it: a wrong index would read another option's value.
-        let before = purge_delay();
-        let from_env = std::env::var("MIMALLOC_PURGE_DELAY").ok();
+    /// Checks one option before and after [`configure`]: its documented default unless this
+    /// process was configured already or the environment sets it. A wrong index would read
+    /// another option's value.
+    fn check(
+        index: mi_option_t,
+        env: &str,
+        default: std::os::raw::c_long,
+        scan: std::os::raw::c_long,
+    ) {
+        let before = option(index);
+        let from_env = std::env::var(env).ok();
         match &from_env {
-            Some(v) => assert_eq!(&before.to_string(), v),
-            None => assert!(before == 1000 || before == SCAN_PURGE_DELAY_MS, "{before}"),
+            Some(v) => assert_eq!(&before.to_string(), v, "{env}"),
+            None => assert!(before == default || before == scan, "{env}: {before}"),
         }
         configure();
-        let expected = from_env.map_or(SCAN_PURGE_DELAY_MS, |v| v.parse().unwrap_or(before));
-        assert_eq!(purge_delay(), expected);
+        let expected = from_env.map_or(scan, |v| v.parse().unwrap_or(before));
+        assert_eq!(option(index), expected, "{env}");
+    }
+
+    #[test]
+    fn options_are_the_documented_ones() {
+        check(
+            PURGE_DELAY,
+            "MIMALLOC_PURGE_DELAY",
+            1000,
+            SCAN_PURGE_DELAY_MS,
+        );
+        check(
+            MINIMAL_PURGE_SIZE,
+            "MIMALLOC_MINIMAL_PURGE_SIZE",
+            0,
+            SCAN_MINIMAL_PURGE_KIB,
+        );
+        // Its neighbour is on by default on Linux; a one-off index would read 0 or 2 GiB.
+        if std::env::var_os("MIMALLOC_ALLOW_THP").is_none() {
+            assert_eq!(option(ALLOW_THP), 1);
+        }
     }
 }

@@ -422,7 +422,7 @@ pub fn load_inventory(
         .into_iter()
         .map(|r| r.unwrap_or_else(|| Ok(Inventory::new())))
         .collect();
-    let mut inventory = Inventory::new();
+    let mut parts = Vec::with_capacity(loaded.len());
     let mut summaries = Vec::new();
     let mut errors = Vec::new();
     for (s, result) in sources.iter().zip(loaded) {
@@ -444,7 +444,7 @@ pub fn load_inventory(
                         .map(|(k, n)| (k.to_string(), n))
                         .collect(),
                 });
-                inventory.extend(inv);
+                parts.push(inv);
             }
             Err(e) => errors.push(e),
         }
@@ -456,6 +456,7 @@ pub fn load_inventory(
             ScanError::Sources(errors)
         });
     }
+    let mut inventory = Inventory::concat(parts);
     progress.phase("checking the inventory");
     // Records a Terraform plan only refers to give way to the source that describes them.
     connectors::terraform::merge_references(&mut inventory);

@@ -245,11 +245,13 @@ pub fn load(
         }
         SourceFormat::GrantLogJsonl => {
             let file = File::open(path).map_err(|err| ConnectorError::io(display, &err))?;
-            generic::read_grant_jsonl(BufReader::new(file), source_name, display)
+            let expected = generic::expected_events(file.metadata().map_or(0, |m| m.len()));
+            generic::read_grant_jsonl(BufReader::new(file), source_name, display, expected)
         }
         SourceFormat::GrantLogCsv => {
             let file = File::open(path).map_err(|err| ConnectorError::io(display, &err))?;
-            generic::read_grant_csv(BufReader::new(file), source_name, display)
+            let expected = generic::expected_events(file.metadata().map_or(0, |m| m.len()));
+            generic::read_grant_csv(BufReader::new(file), source_name, display, expected)
         }
         SourceFormat::AwsCredentialReport => {
             let bytes = std::fs::read(path).map_err(|err| ConnectorError::io(display, &err))?;

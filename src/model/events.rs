@@ -77,18 +77,35 @@ impl GrantEvent {
     /// The facts of the event without where it was read: two events with the same key are
     /// the same event logged twice.
     pub fn dedup_key(&self) -> impl Ord + '_ {
+        // Every field but the provenance: the inventory sorts grant events by this key and
+        // then the provenance, an order that must tell apart any two events that differ
+        // (see `sort_grant_events`). The destructuring fails to compile when a field is added.
+        let GrantEvent {
+            grant_id,
+            event,
+            time,
+            principal,
+            entitlement,
+            requester,
+            approver,
+            justification,
+            ticket,
+            window_end,
+            break_glass,
+            provenance: _,
+        } = self;
         (
-            &self.grant_id,
-            self.time,
-            self.event,
-            &self.principal,
-            &self.entitlement,
-            &self.requester,
-            &self.approver,
-            &self.justification,
-            &self.ticket,
-            self.window_end,
-            self.break_glass,
+            grant_id,
+            *time,
+            *event,
+            principal,
+            entitlement,
+            requester,
+            approver,
+            justification,
+            ticket,
+            *window_end,
+            *break_glass,
         )
     }
 }

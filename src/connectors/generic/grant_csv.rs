@@ -180,11 +180,15 @@ impl Row<'_> {
 }
 
 /// Reads every event of a CSV grant log. Blank cells are absent values; columns named
-/// `x-…` are skipped; every row must have as many cells as the header.
+/// `x-…` are skipped; every row must have as many cells as the header. Room for
+/// `expected_events` is made up front (see [`expected_events`]).
+///
+/// [`expected_events`]: super::expected_events
 pub(crate) fn read_grant_csv(
     reader: impl Read,
     source: &str,
     file: &str,
+    expected_events: usize,
 ) -> Result<Inventory, ConnectorError> {
     let mut csv = ReaderBuilder::new()
         .has_headers(true)
@@ -204,6 +208,7 @@ pub(crate) fn read_grant_csv(
     let columns = ColumnIndexes::from_header(&header, header_line, file)?;
 
     let mut inventory = Inventory::new();
+    inventory.grant_events.reserve_exact(expected_events);
     let mut record = ByteRecord::new();
     let mut record_no: u64 = 0;
     while csv

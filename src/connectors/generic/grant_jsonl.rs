@@ -13,13 +13,18 @@ pub(crate) const JSONL_EXPECTED: &str =
     "a grant log in JSON Lines: one object per line with at least grant_id, event and time";
 
 /// Reads every event of a JSON Lines grant log. Blank lines are skipped; any other line
-/// must be one whole grant event object. Memory use is one line at a time plus the events.
+/// must be one whole grant event object. Memory use is one line at a time plus the events,
+/// for which room is made up front for `expected_events` (see [`expected_events`]).
+///
+/// [`expected_events`]: super::expected_events
 pub(crate) fn read_grant_jsonl(
     mut reader: impl BufRead,
     source: &str,
     file: &str,
+    expected_events: usize,
 ) -> Result<Inventory, ConnectorError> {
     let mut inventory = Inventory::new();
+    inventory.grant_events.reserve_exact(expected_events);
     let mut buffer = Vec::new();
     let mut line_no: u64 = 0;
     let mut record_no: u64 = 0;

@@ -50,14 +50,14 @@ proptest! {
 
     #[test]
     fn grant_logs_never_panic_on_mutated_lines(jsonl in mutated(GRANTS_JSONL), csv in mutated(GRANTS_CSV)) {
-        let _ = read_grant_jsonl(jsonl.as_bytes(), "prop", "prop.jsonl");
-        let _ = read_grant_csv(csv.as_bytes(), "prop", "prop.csv");
+        let _ = read_grant_jsonl(jsonl.as_bytes(), "prop", "prop.jsonl", 0);
+        let _ = read_grant_csv(csv.as_bytes(), "prop", "prop.csv", 0);
     }
 
     #[test]
     fn grant_logs_never_panic_on_arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
-        let _ = read_grant_jsonl(bytes.as_slice(), "prop", "prop.jsonl");
-        let _ = read_grant_csv(bytes.as_slice(), "prop", "prop.csv");
+        let _ = read_grant_jsonl(bytes.as_slice(), "prop", "prop.jsonl", 0);
+        let _ = read_grant_csv(bytes.as_slice(), "prop", "prop.csv", 0);
         let text = String::from_utf8_lossy(&bytes);
         let _ = sniff(&text, true);
         let _ = sniff(&text, false);

@@ -418,11 +418,38 @@ fn csv_grant_log_is_read_with_lines_and_records() {
 #[test]
 fn csv_accepts_every_yes_no_spelling_and_a_header_only_file() {
     let text = "grant_id,event,time,break_glass\ng,used,2026-01-01,TRUE\ng,used,2026-01-01,Yes\ng,used,2026-01-01,1\ng,used,2026-01-01,No\n";
-    let inv = read_grant_csv(text.as_bytes(), "s", "g.csv").unwrap();
+    let inv = read_grant_csv(text.as_bytes(), "s", "g.csv", 0).unwrap();
     let flags: Vec<bool> = inv.grant_events.iter().map(|e| e.break_glass).collect();
     assert_eq!(flags, [true, true, true, false]);
-    let inv = read_grant_csv("\u{feff}grant_id,event,time\n".as_bytes(), "s", "g.csv").unwrap();
+    let inv = read_grant_csv("\u{feff}grant_id,event,time\n".as_bytes(), "s", "g.csv", 0).unwrap();
     assert!(inv.grant_events.is_empty());
+}
+
+#[test]
+fn room_made_up_front_changes_nothing_read() {
+    // The estimate only sizes the list: a log read with room for far fewer or far more
+    // events than it holds gives the same events.
+    let text = "grant_id,event,time\ng-1,requested,2026-01-01T00:00:00Z\ng-1,activated,2026-01-01T00:05:00Z\ng-2,used,2026-01-02T00:00:00Z\n";
+    let read = |expected| read_grant_csv(text.as_bytes(), "s", "g.csv", expected).unwrap();
+    let (none, few, many) = (read(0), read(1), read(1_000));
+    assert_eq!(none.grant_events.len(), 3);
+    assert_eq!(none.grant_events, few.grant_events);
+    assert_eq!(none.grant_events, many.grant_events);
+    let jsonl = "{\"grant_id\":\"g-1\",\"event\":\"used\",\"time\":\"2026-01-01T00:00:00Z\"}\n";
+    let none = read_grant_jsonl(jsonl.as_bytes(), "s", "g.jsonl", 0).unwrap();
+    let many = read_grant_jsonl(jsonl.as_bytes(), "s", "g.jsonl", 1_000).unwrap();
+    assert_eq!(none.grant_events, many.grant_events);
+    assert!(many.grant_events.capacity() >= 1_000);
+}
+
+#[test]
+fn expected_events_errs_high_and_is_capped() {
+    use super::expected_events;
+    assert_eq!(expected_events(0), 0);
+    assert_eq!(expected_events(99), 0);
+    // 68 MB of generated log (about 135 bytes an event) holds 500,000 events.
+    assert_eq!(expected_events(68_000_000), 680_000);
+    assert_eq!(expected_events(u64::MAX), 1 << 20);
 }
 
 #[test]
@@ -590,8 +617,8 @@ fn empty_files_are_empty_errors() {
         (SourceFormat::GenericInventory, " \n"),
     ] {
         let err = match format {
-            SourceFormat::GrantLogJsonl => read_grant_jsonl(text.as_bytes(), "s", "f"),
-            SourceFormat::GrantLogCsv => read_grant_csv(text.as_bytes(), "s", "f"),
+            SourceFormat::GrantLogJsonl => read_grant_jsonl(text.as_bytes(), "s", "f", 0),
+            SourceFormat::GrantLogCsv => read_grant_csv(text.as_bytes(), "s", "f", 0),
             SourceFormat::GenericInventory => parse_inventory_str(text, "s", "f"),
             other => unreachable!("{other} is not a generic format"),
         }
@@ -671,7 +698,7 @@ fn csv_cell_errors_name_record_line_and_column() {
         ("grant_id,event,time,event\n", "line 1: column `event` appears twice"),
     ];
     for (text, expected) in cases {
-        let err = read_grant_csv(text.as_bytes(), "s", "g.csv")
+        let err = read_grant_csv(text.as_bytes(), "s", "g.csv", 0)
             .unwrap_err()
             .to_string();
         assert!(
@@ -698,7 +725,7 @@ fn jsonl_bad_line_names_line_and_record() {
         ("[1]\n", "line 1: record 1: invalid type: sequence, expected a grant event object (grant_id, event, time, …)"),
     ];
     for (text, expected) in cases {
-        let err = read_grant_jsonl(text.as_bytes(), "s", "g.jsonl")
+        let err = read_grant_jsonl(text.as_bytes(), "s", "g.jsonl", 0)
             .unwrap_err()
             .to_string();
         assert!(
@@ -720,7 +747,7 @@ fn non_utf8_input_is_a_clear_error_in_every_format() {
         "not-utf8.csv",
         &["record 1 (line 2): column `principal`: the cell is not UTF-8 text; expected UTF-8"],
     );
-    let err = read_grant_jsonl(&b"{\"grant_id\": \"\xff\"}\n"[..], "s", "g.jsonl")
+    let err = read_grant_jsonl(&b"{\"grant_id\": \"\xff\"}\n"[..], "s", "g.jsonl", 0)
         .unwrap_err()
         .to_string();
     assert!(
@@ -746,7 +773,7 @@ fn long_input_values_are_shortened_in_errors() {
         assert!(err.contains(&"q".repeat(64)), "{err}");
     }
     let csv = format!("grant_id,event,time\ng,{long},2026-01-01\n");
-    let err = read_grant_csv(csv.as_bytes(), "s", "g.csv")
+    let err = read_grant_csv(csv.as_bytes(), "s", "g.csv", 0)
         .unwrap_err()
         .to_string();
     assert!(!err.contains(&"q".repeat(65)), "{err}");
@@ -767,8 +794,8 @@ fn never_panics_on_any_prefix_of_valid_input() {
                 let _ = parse_inventory_str(text, "s", name);
                 let _ = super::sniff(text, true);
             }
-            let _ = read_grant_jsonl(prefix, "s", name);
-            let _ = read_grant_csv(prefix, "s", name);
+            let _ = read_grant_jsonl(prefix, "s", name, 0);
+            let _ = read_grant_csv(prefix, "s", name, 0);
         }
     }
 }
