@@ -20,7 +20,15 @@ pub struct Display {
 struct PhaseClock {
     name: String,
     started: Instant,
-    cpu_at_start: Option<f64>,
+    cpu_at_start: Option<CpuSeconds>,
+}
+
+/// CPU time the process has used: in its own code and in the kernel on its behalf (system
+/// time, mostly zeroing the memory it is given).
+#[derive(Clone, Copy)]
+struct CpuSeconds {
+    user: f64,
+    system: f64,
 }
 
 impl Display {
@@ -62,7 +70,11 @@ impl Display {
         {
             let rss = resident_mib().map_or(String::new(), |m| format!(", resident {m} MiB"));
             let cpu = match (cpu_then, cpu_now) {
-                (Some(a), Some(b)) => format!(", cpu {:.2} s", b - a),
+                (Some(a), Some(b)) => format!(
+                    ", cpu {:.2} s (system {:.2} s)",
+                    (b.user + b.system) - (a.user + a.system),
+                    b.system - a.system
+                ),
                 _ => String::new(),
             };
             eprintln!(
@@ -78,17 +90,20 @@ impl Display {
     }
 }
 
-/// CPU time (user + system, all threads) the process has used so far, where the platform
-/// tells (Linux `/proc/self/stat`, in clock ticks of 1/100 s): on a busy machine it says
-/// more about a phase's cost than its wall time.
-fn cpu_seconds() -> Option<f64> {
+/// CPU time (all threads) the process has used so far, where the platform tells (Linux
+/// `/proc/self/stat`, in clock ticks of 1/100 s): on a busy machine it says more about a
+/// phase's cost than its wall time.
+fn cpu_seconds() -> Option<CpuSeconds> {
     let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
     // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
     let rest = &stat[stat.rfind(')')? + 1..];
     let mut fields = rest.split_whitespace().skip(11);
     let user: f64 = fields.next()?.parse().ok()?;
     let system: f64 = fields.next()?.parse().ok()?;
-    Some((user + system) / 100.0)
+    Some(CpuSeconds {
+        user: user / 100.0,
+        system: system / 100.0,
+    })
 }
 
 /// The process's resident set in MiB, where the platform tells (Linux `/proc/self/statm`).

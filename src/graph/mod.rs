@@ -109,6 +109,11 @@ pub struct PermissionGraph {
     /// them newest first through a linked list.
     out: Vec<(EdgeIndex<u32>, NodeIndex<u32>)>,
     out_start: Vec<u32>,
+    /// The role nodes' indexes: nodes are added identities first, then roles, then secrets,
+    /// so whether a node is a role needs no look at the node.
+    role_nodes: std::ops::Range<usize>,
+    /// Every edge's class at the audit time of the first reach query (see `reach`).
+    edge_classes: OnceLock<reach::EdgeClasses>,
 }
 
 impl PermissionGraph {
@@ -132,13 +137,17 @@ impl PermissionGraph {
             entered: Vec::new(),
             out: Vec::new(),
             out_start: Vec::new(),
+            role_nodes: 0..0,
+            edge_classes: OnceLock::new(),
         };
         for i in &inv.identities {
             pg.add_node(Space::Identity, NodeKind::Identity(i.kind), &i.id);
         }
+        let first_role = pg.g.node_count();
         for r in &inv.roles {
             pg.add_node(Space::Role, NodeKind::Role(r.privilege), &r.id);
         }
+        pg.role_nodes = first_role..pg.g.node_count();
         for s in &inv.secrets {
             pg.add_node(Space::Secret, NodeKind::Secret, &s.id);
         }
@@ -321,6 +330,10 @@ impl PermissionGraph {
         }
     }
 
+    fn is_role(&self, n: NodeIndex<u32>) -> bool {
+        self.role_nodes.contains(&n.index())
+    }
+
     fn node_ref(&self, n: NodeIndex<u32>) -> NodeRef {
         let node = &self.g[n];
         NodeRef {
@@ -331,9 +344,10 @@ impl PermissionGraph {
 
     /// The hop for edge `e`, shared: by every path through it, or, for an edge leaving a
     /// node nothing leads into, by the paths of one query (`own`, see `entered`).
-    fn shared_hop(&self, e: EdgeIndex<u32>, own: &mut OwnHops) -> Arc<Hop> {
-        let from = self.g.edge_endpoints(e).map(|(from, _)| from.index());
-        if from.is_some_and(|n| !self.entered[n]) {
+    /// `from` is the node the edge leaves, which the caller knows: looking it up in the
+    /// graph is a cache miss per hop in a large organisation.
+    fn shared_hop(&self, e: EdgeIndex<u32>, from: NodeIndex<u32>, own: &mut OwnHops) -> Arc<Hop> {
+        if !self.entered.get(from.index()).copied().unwrap_or(true) {
             if let Some((_, hop)) = own.iter().find(|(edge, _)| *edge == e) {
                 return Arc::clone(hop);
             }

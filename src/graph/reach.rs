@@ -12,6 +12,10 @@ use petgraph::graph::{EdgeIndex, NodeIndex};
 use serde::Serialize;
 use std::collections::VecDeque;
 
+/// Each node a breadth-first search reached: the edge it came by and the node that edge
+/// leaves (None for the start).
+type Parents = HashMap<NodeIndex<u32>, Option<(EdgeIndex<u32>, NodeIndex<u32>)>>;
+
 /// Which edges a query may follow besides trusts and escalations (always followed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReachMode {
@@ -71,40 +75,84 @@ enum Step {
     Eligible,
 }
 
+/// What an edge lets a query do at one audit time. Worked out once for every edge (see
+/// [`PermissionGraph::prepare`]): a query then reads one byte per edge instead of the edge
+/// itself, which at 400,000 identities no longer sits in any cache.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(super) enum EdgeClass {
+    /// Followed by every query: standing and in its window, a temporary grant whose window
+    /// closed but is still listed (lingering), a trust without conditions.
+    Plain,
+    /// A temporary grant in its window: followed by effective reach only.
+    Temporary,
+    /// An eligible grant in its window.
+    Eligible,
+    /// Never followed: out of its window, or a secret held.
+    Blocked,
+    /// A trust with conditions: followed by passes that allow them.
+    Conditional,
+    /// An escalation method: followed by passes that allow them.
+    Escalation,
+}
+
+/// Every edge's class at one audit time.
+pub(super) struct EdgeClasses {
+    now: Timestamp,
+    class: Vec<EdgeClass>,
+}
+
 impl PermissionGraph {
-    fn step(&self, e: EdgeIndex<u32>, now: Timestamp, mode: ReachMode, pass: Pass) -> Step {
+    fn classify(&self, e: EdgeIndex<u32>, now: Timestamp) -> EdgeClass {
         match &self.g[e].kind {
             EdgeKind::MemberOf { kind, window } | EdgeKind::Assigned { kind, window } => {
                 // A temporary grant still listed after its window closed was never taken
                 // back: it is in force now, standing in all but name ("lingering").
                 if *kind == AssignmentKind::Temporary && window.closed_by(now) {
-                    return Step::Plain;
+                    return EdgeClass::Plain;
                 }
                 if !window.contains(now) {
-                    return Step::Blocked;
+                    return EdgeClass::Blocked;
                 }
-                match (kind, mode) {
-                    (AssignmentKind::Standing, _) => Step::Plain,
-                    (AssignmentKind::Temporary, ReachMode::Effective) => Step::Plain,
-                    (AssignmentKind::Temporary, ReachMode::Standing) => Step::Blocked,
-                    (AssignmentKind::Eligible, _) => Step::Eligible,
-                }
-            }
-            EdgeKind::CanAssume { conditions } => {
-                if conditions.is_empty() || pass.conditional {
-                    Step::Plain
-                } else {
-                    Step::Blocked
+                match kind {
+                    AssignmentKind::Standing => EdgeClass::Plain,
+                    AssignmentKind::Temporary => EdgeClass::Temporary,
+                    AssignmentKind::Eligible => EdgeClass::Eligible,
                 }
             }
-            EdgeKind::CanEscalate { .. } => {
-                if pass.escalation {
-                    Step::Plain
-                } else {
-                    Step::Blocked
-                }
-            }
-            EdgeKind::Holds => Step::Blocked,
+            EdgeKind::CanAssume { conditions } if conditions.is_empty() => EdgeClass::Plain,
+            EdgeKind::CanAssume { .. } => EdgeClass::Conditional,
+            EdgeKind::CanEscalate { .. } => EdgeClass::Escalation,
+            EdgeKind::Holds => EdgeClass::Blocked,
+        }
+    }
+
+    /// Classifies every edge for queries at `now`, once per graph: a scan asks every query
+    /// at the same audit time. Queries at another time classify each edge as they cross it.
+    fn prepare(&self, now: Timestamp) {
+        self.edge_classes.get_or_init(|| EdgeClasses {
+            now,
+            class: (0..self.g.edge_count())
+                .map(|i| self.classify(EdgeIndex::new(i), now))
+                .collect(),
+        });
+    }
+
+    fn step(&self, e: EdgeIndex<u32>, now: Timestamp, mode: ReachMode, pass: Pass) -> Step {
+        let class = match self.edge_classes.get() {
+            Some(classes) if classes.now == now => classes.class[e.index()],
+            _ => self.classify(e, now),
+        };
+        match class {
+            EdgeClass::Plain => Step::Plain,
+            EdgeClass::Temporary => match mode {
+                ReachMode::Effective => Step::Plain,
+                ReachMode::Standing => Step::Blocked,
+            },
+            EdgeClass::Eligible => Step::Eligible,
+            EdgeClass::Blocked => Step::Blocked,
+            EdgeClass::Conditional if pass.conditional => Step::Plain,
+            EdgeClass::Escalation if pass.escalation => Step::Plain,
+            EdgeClass::Conditional | EdgeClass::Escalation => Step::Blocked,
         }
     }
 
@@ -112,6 +160,7 @@ impl PermissionGraph {
     /// A role reachable both unconditionally and only through a guarded trust gets the
     /// unconditional path. Sorted by role id.
     pub fn reach(&self, from: NodeId, now: Timestamp, mode: ReachMode) -> Vec<Reached> {
+        self.prepare(now);
         let mut found: HashMap<NodeIndex<u32>, Path> = HashMap::new();
         let mut own = OwnHops::new();
         for pass in Pass::IN_ORDER {
@@ -129,10 +178,7 @@ impl PermissionGraph {
                 step == Step::Plain
             });
             for (&n, _) in parents.iter() {
-                if n != from.0
-                    && matches!(self.g[n].kind, NodeKind::Role(_))
-                    && !found.contains_key(&n)
-                {
+                if n != from.0 && self.is_role(n) && !found.contains_key(&n) {
                     let path = self.path_to(n, &parents, &mut own);
                     found.insert(n, path);
                 }
@@ -149,6 +195,7 @@ impl PermissionGraph {
     pub fn eligible_reach(&self, from: NodeId, now: Timestamp) -> Vec<Reached> {
         // State: (node, already crossed an eligible edge).
         type State = (NodeIndex<u32>, bool);
+        self.prepare(now);
         let mut parent: HashMap<State, Option<(EdgeIndex<u32>, State)>> = HashMap::new();
         let start: State = (from.0, false);
         parent.insert(start, None);
@@ -170,13 +217,13 @@ impl PermissionGraph {
         let mut found: HashMap<NodeIndex<u32>, Path> = HashMap::new();
         let mut own = OwnHops::new();
         for (&(n, activated), _) in parent.iter() {
-            if !activated || !matches!(self.g[n].kind, NodeKind::Role(_)) {
+            if !activated || !self.is_role(n) {
                 continue;
             }
             let mut edges = Vec::new();
             let mut cur = (n, true);
             while let Some(Some((e, prev))) = parent.get(&cur) {
-                edges.push(*e);
+                edges.push((*e, prev.0));
                 cur = *prev;
             }
             edges.reverse();
@@ -186,13 +233,9 @@ impl PermissionGraph {
     }
 
     /// Breadth-first search from `start` following edges `follow` accepts; returns each
-    /// reached node's parent edge (None for the start).
-    fn bfs(
-        &self,
-        start: NodeIndex<u32>,
-        follow: impl Fn(EdgeIndex<u32>) -> bool,
-    ) -> HashMap<NodeIndex<u32>, Option<EdgeIndex<u32>>> {
-        let mut parents = HashMap::new();
+    /// reached node's parent edge and the node it leaves (None for the start).
+    fn bfs(&self, start: NodeIndex<u32>, follow: impl Fn(EdgeIndex<u32>) -> bool) -> Parents {
+        let mut parents = Parents::default();
         parents.insert(start, None);
         let mut queue = VecDeque::from([start]);
         while let Some(n) = queue.pop_front() {
@@ -200,31 +243,34 @@ impl PermissionGraph {
                 if parents.contains_key(&to) || !follow(e) {
                     continue;
                 }
-                parents.insert(to, Some(e));
+                parents.insert(to, Some((e, n)));
                 queue.push_back(to);
             }
         }
         parents
     }
 
-    fn path_to(
-        &self,
-        n: NodeIndex<u32>,
-        parents: &HashMap<NodeIndex<u32>, Option<EdgeIndex<u32>>>,
-        own: &mut OwnHops,
-    ) -> Path {
+    fn path_to(&self, n: NodeIndex<u32>, parents: &Parents, own: &mut OwnHops) -> Path {
         let mut edges = Vec::new();
         let mut cur = n;
-        while let Some(Some(e)) = parents.get(&cur) {
-            edges.push(*e);
-            cur = self.g.edge_endpoints(*e).expect("edge of this graph").0;
+        while let Some(Some((e, from))) = parents.get(&cur) {
+            edges.push((*e, *from));
+            cur = *from;
         }
         edges.reverse();
         self.path_from_edges(&edges, own)
     }
 
-    fn path_from_edges(&self, edges: &[EdgeIndex<u32>], own: &mut OwnHops) -> Path {
-        let hops: Hops = edges.iter().map(|&e| self.shared_hop(e, own)).collect();
+    /// The path over `edges`, each with the node it leaves.
+    fn path_from_edges(
+        &self,
+        edges: &[(EdgeIndex<u32>, NodeIndex<u32>)],
+        own: &mut OwnHops,
+    ) -> Path {
+        let hops: Hops = edges
+            .iter()
+            .map(|&(e, from)| self.shared_hop(e, from, own))
+            .collect();
         let conditional = hops.iter().any(|h| !h.conditions.is_empty());
         let via_escalation = hops.iter().any(|h| h.relation == Relation::CanEscalate);
         Path {

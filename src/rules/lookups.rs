@@ -27,17 +27,26 @@ impl<K> Default for MultiIndex<K> {
 impl<K: Hash + Eq + Copy> MultiIndex<K> {
     /// `keys[n]` is record n's key, `None` for a record the index leaves out.
     fn build(keys: &[Option<K>]) -> Self {
-        // Count each key's records, lay the groups out one after another, then fill each
-        // group in record order.
+        // Count each key's records, lay the groups out one after another in the order their
+        // keys first appear, then fill each group in record order. Records sorted by key
+        // (assignments by subject, grants by principal) thus have their positions in one
+        // run, and rules, which take identities in the same order, read it front to back.
         let mut spans: HashMap<K, (u32, u32)> = HashMap::new();
+        let mut first_seen: Vec<K> = Vec::new();
         for key in keys.iter().flatten() {
-            spans.entry(*key).or_insert((0, 0)).1 += 1;
+            let span = spans.entry(*key).or_insert_with(|| {
+                first_seen.push(*key);
+                (0, 0)
+            });
+            span.1 += 1;
         }
         let mut next = 0u32;
-        for span in spans.values_mut() {
-            let count = span.1;
-            *span = (next, 0);
-            next += count;
+        for key in &first_seen {
+            if let Some(span) = spans.get_mut(key) {
+                let count = span.1;
+                *span = (next, 0);
+                next += count;
+            }
         }
         let mut positions = vec![0u32; next as usize];
         for (n, key) in keys.iter().enumerate() {
@@ -181,5 +190,7 @@ mod tests {
         assert_eq!(index.get(&"a"), &[1]);
         assert_eq!(index.get(&"c"), &[4]);
         assert!(index.get(&"z").is_empty());
+        // Groups are laid out in the order their keys first appear.
+        assert_eq!(index.positions, [0, 3, 5, 1, 4]);
     }
 }
