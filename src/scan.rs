@@ -10,7 +10,7 @@ use crate::finding::Finding;
 use crate::gate::suppressions::{self, SuppressionErrors};
 use crate::graph::PermissionGraph;
 use crate::model::{
-    reconstruct_grants, CoverageGap, Inventory, InventoryError, Provenance, Timestamp,
+    reconstruct_grants_from, CoverageGap, Inventory, InventoryError, Provenance, Timestamp,
 };
 use crate::report::{Coverage, ScanReport, SourceSummary, Summary, ToolInfo, SCHEMA_VERSION};
 use crate::rules::{run_rules, Lookups, RegisteredRule, RuleExample, Subject};
@@ -475,8 +475,8 @@ pub fn evaluate(
 ) -> (Vec<Finding>, Coverage) {
     progress.phase("reconstructing grants");
     let mut diagnostics = Vec::new();
-    let grants = reconstruct_grants(
-        &inventory.grant_events,
+    let grants = reconstruct_grants_from(
+        &mut inventory.grant_events,
         config.policy.jit_default_window,
         &mut diagnostics,
     );

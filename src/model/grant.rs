@@ -91,35 +91,52 @@ pub fn reconstruct_grants(
     default_window: SignedDuration,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<Grant> {
-    let recording: BTreeSet<&str> = events
+    reconstruct_grants_from(&mut events.to_vec(), default_window, diagnostics)
+}
+
+/// Builds grants from events, as [`reconstruct_grants`], taking the events' text instead of
+/// copying it: the events are left sorted, deduplicated and emptied of their text, fit
+/// only to be freed. A scan frees the raw events right after, and copying millions of
+/// strings only to free the originals made the grants' memory fresh from the system.
+pub fn reconstruct_grants_from(
+    events: &mut Vec<GrantEvent>,
+    default_window: SignedDuration,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<Grant> {
+    let recording: BTreeSet<String> = events
         .iter()
         .filter(|e| e.justification.is_some() || e.ticket.is_some())
         .map(|e| e.provenance.source())
+        .collect::<BTreeSet<&str>>()
+        .into_iter()
+        .map(str::to_string)
         .collect();
-    // Group by grant id. A finalized inventory's events are already in grant-id order, so
-    // this stable sort only confirms it; the groups come out in id order either way.
-    let mut ordered: Vec<&GrantEvent> = events.iter().collect();
-    ordered.par_sort_by(|a, b| a.grant_id.cmp(&b.grant_id));
-    let groups: Vec<&[&GrantEvent]> = ordered.chunk_by(|a, b| a.grant_id == b.grant_id).collect();
-    let built: Vec<(Option<Grant>, Vec<Diagnostic>)> = groups
-        .into_par_iter()
+    // Grant id, then time and kind, then the other facts, then where it was read: the
+    // inventory's own order. A finalized inventory's events are already in it without
+    // duplicates, which one parallel pass confirms; otherwise they are sorted (the order
+    // compares every field, so a sort that keeps no order among equals is exact) and
+    // deduplicated here.
+    let in_order = events
+        .par_windows(2)
+        .all(|pair| pair[0].dedup_key() < pair[1].dedup_key());
+    if !in_order {
+        events.par_sort_unstable_by(|a, b| {
+            a.dedup_key()
+                .cmp(&b.dedup_key())
+                .then_with(|| a.provenance.cmp(&b.provenance))
+        });
+        events.dedup_by(|b, a| a.dedup_key().cmp(&b.dedup_key()).is_eq());
+    }
+    let built: Vec<(Option<Grant>, Vec<Diagnostic>)> = events
+        .par_chunk_by_mut(|a, b| a.grant_id == b.grant_id)
         .map(|group| {
-            let mut evs = group.to_vec();
-            evs.sort_by(|a, b| {
-                (a.time, a.event)
-                    .cmp(&(b.time, b.event))
-                    .then_with(|| a.dedup_key().cmp(&b.dedup_key()))
-                    .then_with(|| a.provenance.cmp(&b.provenance))
-            });
-            evs.dedup_by(|b, a| a.dedup_key().cmp(&b.dedup_key()).is_eq());
             let mut notes = Vec::new();
-            let grant =
-                build_grant(&evs[0].grant_id, &evs, default_window, &mut notes).map(|mut g| {
-                    g.source_records_reasons = evs
-                        .iter()
-                        .any(|e| recording.contains(e.provenance.source()));
-                    g
-                });
+            let grant = build_grant(group, default_window, &mut notes).map(|mut g| {
+                g.source_records_reasons = group
+                    .iter()
+                    .any(|e| recording.contains(e.provenance.source()));
+                g
+            });
             (grant, notes)
         })
         .collect();
@@ -131,23 +148,22 @@ pub fn reconstruct_grants(
     grants
 }
 
+/// The grant one group of events describes (one grant id, sorted and deduplicated). Its
+/// text is taken from the events, not copied.
 fn build_grant(
-    id: &str,
-    evs: &[&GrantEvent],
+    evs: &mut [GrantEvent],
     default_window: SignedDuration,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<Grant> {
-    let first_of = |f: &dyn Fn(&GrantEvent) -> Option<&String>| -> Option<String> {
-        evs.iter().find_map(|e| f(e)).cloned()
-    };
-    let principal = first_of(&|e| e.principal.as_ref());
-    let entitlement = first_of(&|e| e.entitlement.as_ref());
-    let (Some(principal), Some(entitlement)) = (principal, entitlement) else {
+    let id = std::mem::take(&mut evs[0].grant_id);
+    let principal_at = evs.iter().position(|e| e.principal.is_some());
+    let entitlement_at = evs.iter().position(|e| e.entitlement.is_some());
+    let (Some(principal_at), Some(entitlement_at)) = (principal_at, entitlement_at) else {
         diagnostics.push(Diagnostic::warning(
             evs[0].provenance.clone(),
             format!(
                 "grant {id}: no event names its {}; the grant is not evaluated",
-                if evs.iter().all(|e| e.principal.is_none()) {
+                if principal_at.is_none() {
                     "principal"
                 } else {
                     "entitlement"
@@ -156,7 +172,11 @@ fn build_grant(
         ));
         return None;
     };
-    for e in evs {
+    // The first event naming each is the grant's; taking it leaves that event naming none,
+    // so it cannot conflict with itself below.
+    let principal = evs[principal_at].principal.take().unwrap_or_default();
+    let entitlement = evs[entitlement_at].entitlement.take().unwrap_or_default();
+    for e in evs.iter() {
         let conflicting = e.principal.as_ref().is_some_and(|p| *p != principal)
             || e.entitlement.as_ref().is_some_and(|r| *r != entitlement);
         if conflicting {
@@ -167,10 +187,11 @@ fn build_grant(
         }
     }
     let mut g = Grant {
-        id: id.to_string(),
+        id,
         principal,
         entitlement,
-        requester: first_of(&|e| e.requester.as_ref()),
+        // Copied: a request's requester is also that event's actor below.
+        requester: evs.iter().find_map(|e| e.requester.clone()),
         approvers: Vec::new(),
         denied: false,
         requested_at: None,
@@ -180,22 +201,15 @@ fn build_grant(
         expired_at: None,
         revoked_at: None,
         break_glass: evs.iter().any(|e| e.break_glass),
-        justification: first_of(&|e| e.justification.as_ref()),
-        ticket: first_of(&|e| e.ticket.as_ref()),
+        justification: evs.iter_mut().find_map(|e| e.justification.take()),
+        ticket: evs.iter_mut().find_map(|e| e.ticket.take()),
         reviewed_at: Vec::new(),
         used_at: Vec::new(),
         events: std::sync::Arc::from([]),
         source_records_reasons: false,
     };
     let mut events = Vec::with_capacity(evs.len());
-    for e in evs {
-        let actor = match e.event {
-            GrantEventKind::Approved | GrantEventKind::Denied | GrantEventKind::Reviewed => {
-                e.approver.clone()
-            }
-            GrantEventKind::Requested => e.requester.clone(),
-            _ => None,
-        };
+    for e in evs.iter_mut() {
         match e.event {
             GrantEventKind::Requested => {
                 g.requested_at.get_or_insert(e.time);
@@ -231,6 +245,13 @@ fn build_grant(
             g.window_end = Some(end);
             g.window_end_recorded = true;
         }
+        let actor = match e.event {
+            GrantEventKind::Approved | GrantEventKind::Denied | GrantEventKind::Reviewed => {
+                e.approver.take()
+            }
+            GrantEventKind::Requested => e.requester.take(),
+            _ => None,
+        };
         events.push(GrantEventSummary {
             event: e.event,
             time: e.time,

@@ -17,7 +17,7 @@ mod trust;
 
 pub use assignment::{Assignment, AssignmentKind, Membership, Window};
 pub use events::{ChangeEvent, ChangeKind, GrantEvent, GrantEventKind};
-pub use grant::{reconstruct_grants, Grant, GrantEventSummary};
+pub use grant::{reconstruct_grants, reconstruct_grants_from, Grant, GrantEventSummary};
 pub use identity::{Identity, IdentityKind};
 pub use jit_policy::JitPolicy;
 pub use provenance::Provenance;
