@@ -112,6 +112,11 @@ pub struct PermissionGraph {
     /// The role nodes' indexes: nodes are added identities first, then roles, then secrets,
     /// so whether a node is a role needs no look at the node.
     role_nodes: std::ops::Range<usize>,
+    /// Whether the inventory's identities and roles came in strictly increasing id order,
+    /// as a finalized inventory's do: identity node n is then the inventory's identity n,
+    /// and role nodes sort by index as their ids sort, with no look at the ids.
+    identities_in_id_order: bool,
+    roles_in_id_order: bool,
     /// Every edge's class at the audit time of the first reach query (see `reach`).
     edge_classes: OnceLock<reach::EdgeClasses>,
 }
@@ -138,6 +143,8 @@ impl PermissionGraph {
             out: Vec::new(),
             out_start: Vec::new(),
             role_nodes: 0..0,
+            identities_in_id_order: inv.identities.windows(2).all(|w| w[0].id < w[1].id),
+            roles_in_id_order: inv.roles.windows(2).all(|w| w[0].id < w[1].id),
             edge_classes: OnceLock::new(),
         };
         for i in &inv.identities {
@@ -302,6 +309,17 @@ impl PermissionGraph {
 
     pub fn identity(&self, id: &str) -> Option<NodeId> {
         self.lookup(Space::Identity, id).map(NodeId)
+    }
+
+    /// The node of the inventory's identity at `position` (whose id is `id`): found by
+    /// position when the inventory's identities are in id order, a lookup by id otherwise.
+    pub fn identity_at(&self, position: usize, id: &str) -> Option<NodeId> {
+        if self.identities_in_id_order && position < self.role_nodes.start {
+            let n = NodeIndex::new(position);
+            debug_assert_eq!(&*self.g[n].id, id, "identity {position} is not {id}");
+            return Some(NodeId(n));
+        }
+        self.identity(id)
     }
 
     pub fn role(&self, id: &str) -> Option<NodeId> {

@@ -281,7 +281,14 @@ impl PermissionGraph {
     }
 
     fn sorted_reached(&self, found: HashMap<NodeIndex<u32>, Path>) -> Vec<Reached> {
-        let mut out: Vec<Reached> = found
+        let mut found: Vec<(NodeIndex<u32>, Path)> = found.into_iter().collect();
+        if self.roles_in_id_order {
+            // Role nodes were added in id order: their indexes sort as their ids do.
+            found.sort_unstable_by_key(|(n, _)| *n);
+        } else {
+            found.sort_by(|a, b| self.g[a.0].id.cmp(&self.g[b.0].id));
+        }
+        found
             .into_iter()
             .map(|(n, path)| {
                 let node = &self.g[n];
@@ -295,8 +302,6 @@ impl PermissionGraph {
                     path,
                 }
             })
-            .collect();
-        out.sort_by(|a, b| a.role.cmp(&b.role));
-        out
+            .collect()
     }
 }

@@ -265,3 +265,42 @@ fn hops_are_shared_by_every_path_through_an_edge_and_a_persons_own_edges_per_que
     assert!(!Arc::ptr_eq(&ann[0].hops[0], &ann_again[0].hops[0]));
     assert_eq!(ann[0].hops[0], ann_again[0].hops[0]);
 }
+
+#[test]
+fn reach_is_sorted_by_role_id_whether_or_not_the_inventory_was_in_id_order() {
+    // A finalized inventory lists roles and identities in id order, and the graph then
+    // sorts by node index and finds identities by position; an inventory built by hand in
+    // another order must give the same answers the slow way.
+    let build = |roles: &[&str], identities: &[&str]| {
+        let mut inv = Inventory::new();
+        inv.identities = identities
+            .iter()
+            .map(|id| ident(id, IdentityKind::Human))
+            .collect();
+        inv.roles = roles
+            .iter()
+            .map(|id| role(id, PrivilegeLevel::Write))
+            .collect();
+        inv.assignments = roles
+            .iter()
+            .map(|r| assign("carol", r, AssignmentKind::Standing, Window::UNBOUNDED))
+            .collect();
+        PermissionGraph::build(&inv)
+    };
+    let sorted = build(&["a-role", "b-role", "c-role"], &["alice", "carol"]);
+    let unsorted = build(&["c-role", "a-role", "b-role"], &["carol", "alice"]);
+    assert!(sorted.roles_in_id_order && sorted.identities_in_id_order);
+    assert!(!unsorted.roles_in_id_order && !unsorted.identities_in_id_order);
+    for (g, carol_at) in [(&sorted, 1), (&unsorted, 0)] {
+        let carol = g.identity_at(carol_at, "carol").unwrap();
+        assert_eq!(carol, g.identity("carol").unwrap());
+        let ids: Vec<String> = g
+            .reach(carol, now(), ReachMode::Standing)
+            .iter()
+            .map(|r| r.role.to_string())
+            .collect();
+        assert_eq!(ids, ["a-role", "b-role", "c-role"]);
+    }
+    // Out of id order, the position is not trusted: the id decides.
+    assert_eq!(unsorted.identity_at(1, "carol"), unsorted.identity("carol"));
+}

@@ -80,9 +80,10 @@ impl<'a> ReachIndex<'a> {
         let (graph, now) = (subject.graph, subject.now);
         let computed: Vec<(&'a str, IdentityReach)> = subject.inventory.identities[covers.clone()]
             .par_iter()
-            .filter(|i| i.kind != IdentityKind::Group)
-            .filter_map(|i| {
-                let n = graph.identity(&i.id)?;
+            .enumerate()
+            .filter(|(_, i)| i.kind != IdentityKind::Group)
+            .filter_map(|(offset, i)| {
+                let n = graph.identity_at(covers.start + offset, &i.id)?;
                 // Roles reachable only by an escalation method are not held yet: they are
                 // SP004's business, not that of rules about standing privilege.
                 let (escalation, standing) = graph
