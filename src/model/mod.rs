@@ -464,7 +464,6 @@ impl IdentifiedRecord for Secret {
     }
 }
 
-/// Sorts by id; merges records equal apart from provenance; reports conflicting ones.
 /// Compares every field of a membership (the destructuring fails to compile when a field
 /// is added): see the note in [`Inventory::finalize`].
 fn sort_memberships(memberships: &mut Vec<Membership>) {
@@ -629,6 +628,7 @@ fn sort_change_events(change_events: &mut Vec<ChangeEvent>) {
     });
 }
 
+/// Sorts by id; merges records equal apart from provenance; reports conflicting ones.
 fn dedup_by_id<T: IdentifiedRecord + Send>(
     items: &mut Vec<T>,
     what: &'static str,
@@ -669,6 +669,34 @@ mod tests {
             IdentityKind::Human,
             Provenance::new("t", "inv.yaml").at_line(line),
         )
+    }
+
+    #[test]
+    fn concat_keeps_every_record_in_source_order_like_extend() {
+        let part = |ids: &[&str], first_line: u32| {
+            let mut inv = Inventory::new();
+            for (n, id) in ids.iter().enumerate() {
+                inv.identities.push(person(id, first_line + n as u32));
+                inv.diagnostics.push(Diagnostic::warning(
+                    Provenance::new("t", "inv.yaml").at_line(first_line + n as u32),
+                    format!("about {id}"),
+                ));
+            }
+            inv
+        };
+        let parts = || vec![part(&["c", "a"], 1), part(&[], 10), part(&["b"], 20)];
+        let mut extended = Inventory::new();
+        for p in parts() {
+            extended.extend(p);
+        }
+        let joined = Inventory::concat(parts());
+        assert_eq!(joined.identities, extended.identities);
+        assert_eq!(joined.diagnostics, extended.diagnostics);
+        let ids: Vec<&str> = joined.identities.iter().map(|i| i.id.as_str()).collect();
+        assert_eq!(ids, ["c", "a", "b"]);
+        // One part with records is taken as it is; none gives an empty inventory.
+        assert_eq!(Inventory::concat(vec![part(&["x"], 1)]).identities.len(), 1);
+        assert!(Inventory::concat(Vec::new()).identities.is_empty());
     }
 
     #[test]
