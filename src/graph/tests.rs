@@ -151,6 +151,16 @@ fn temporary_edges_count_in_effective_mode_inside_their_window_and_linger_after_
             Some(AssignmentKind::Temporary)
         );
     }
+    // The edges are classified once, for the time of the first query; queries at other
+    // times classify as they go. A graph first asked at `later` answers the same.
+    let (_, fresh) = org();
+    for mode in [ReachMode::Standing, ReachMode::Effective] {
+        assert_eq!(fresh.reach(bob, later, mode), g.reach(bob, later, mode));
+    }
+    assert_eq!(
+        fresh.reach(bob, now(), ReachMode::Effective),
+        g.reach(bob, now(), ReachMode::Effective)
+    );
 }
 
 #[test]
