@@ -44,6 +44,9 @@ pub(crate) use detect::sniff;
 pub(crate) use grant_csv::{read_grant_csv, CSV_EXPECTED};
 pub(crate) use grant_jsonl::{read_grant_jsonl, JSONL_EXPECTED};
 pub(crate) use inventory::INVENTORY_EXPECTED;
+pub(crate) use locate::scan_json;
+pub(crate) use text::{decode_utf8, not_utf8, not_utf8_at};
+pub(crate) use text::{is_blank, strip_bom, strip_parser_location};
 
 /// The fewest bytes a grant event takes in a log: a line with a grant id, an event kind and
 /// an RFC 3339 time, and in practice a principal and an entitlement too.
@@ -59,6 +62,3 @@ const MOST_EXPECTED_EVENTS: u64 = 1 << 20;
 pub(crate) fn expected_events(bytes: u64) -> usize {
     usize::try_from((bytes / LEAST_BYTES_PER_EVENT).min(MOST_EXPECTED_EVENTS)).unwrap_or(0)
 }
-pub(crate) use locate::scan_json;
-pub(crate) use text::{decode_utf8, not_utf8, not_utf8_at};
-pub(crate) use text::{is_blank, strip_bom, strip_parser_location};
