@@ -5,7 +5,7 @@
 use super::{audit_time, configuration, progress, usage_error, EXIT_INCOMPLETE, EXIT_OK};
 use crate::graph::PermissionGraph;
 use crate::inventory::{self, InventoryParams, InventoryReport};
-use crate::model::reconstruct_grants;
+use crate::model::reconstruct_grants_from;
 use crate::report::escape;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -131,12 +131,13 @@ pub(super) fn run(args: InventoryArgs) -> u8 {
     let display = progress::Display::new(show_progress, args.quiet);
     let loaded = load(&config, &display);
     display.finish();
-    let (inventory, sources, gaps) = match loaded {
+    let (mut inventory, sources, gaps) = match loaded {
         Ok(l) => l,
         Err(e) => return usage_error(e),
     };
-    let grants = reconstruct_grants(
-        &inventory.grant_events,
+    // The raw events are not read again: their text moves into the grants.
+    let grants = reconstruct_grants_from(
+        &mut inventory.grant_events,
         config.policy.jit_default_window,
         &mut Vec::new(),
     );
