@@ -112,20 +112,14 @@ pub fn reconstruct_grants_from(
         .map(str::to_string)
         .collect();
     // Grant id, then time and kind, then the other facts, then where it was read: the
-    // inventory's own order. A finalized inventory's events are already in it without
-    // duplicates, which one parallel pass confirms; otherwise they are sorted (the order
-    // compares every field, so a sort that keeps no order among equals is exact) and
-    // deduplicated here.
+    // inventory's own order (`sort_grant_events`). A finalized inventory's events are
+    // already in it without duplicates, which one parallel pass confirms; otherwise they
+    // are sorted and deduplicated here the way `finalize` does it.
     let in_order = events
         .par_windows(2)
         .all(|pair| pair[0].dedup_key() < pair[1].dedup_key());
     if !in_order {
-        events.par_sort_unstable_by(|a, b| {
-            a.dedup_key()
-                .cmp(&b.dedup_key())
-                .then_with(|| a.provenance.cmp(&b.provenance))
-        });
-        events.dedup_by(|b, a| a.dedup_key().cmp(&b.dedup_key()).is_eq());
+        super::sort_grant_events(events);
     }
     let built: Vec<(Option<Grant>, Vec<Diagnostic>)> = events
         .par_chunk_by_mut(|a, b| a.grant_id == b.grant_id)
