@@ -149,25 +149,13 @@ impl Inventory {
     /// by side. Appending source after source instead grew the grant events (millions of
     /// records) by doubling, and every doubling copied them into freshly faulted pages on one
     /// thread: three seconds of a 400k-identity scan.
-    pub fn concat(parts: Vec<Inventory>) -> Inventory {
-        let mut lists = InventoryLists::default();
-        for part in parts {
-            lists.push(part);
-        }
-        let InventoryLists {
-            identities,
-            roles,
-            memberships,
-            assignments,
-            trusts,
-            escalations,
-            secrets,
-            grant_events,
-            change_events,
-            jit_policies,
-            diagnostics,
-            gaps,
-        } = lists;
+    pub fn concat(mut parts: Vec<Inventory>) -> Inventory {
+        // The largest lists are taken out of the parts first (moving them costs nothing) so
+        // that they can be joined side by side.
+        let grant_events = take_lists(&mut parts, |p| &mut p.grant_events);
+        let assignments = take_lists(&mut parts, |p| &mut p.assignments);
+        let secrets = take_lists(&mut parts, |p| &mut p.secrets);
+        let identities = take_lists(&mut parts, |p| &mut p.identities);
         let (grant_events, (assignments, (secrets, identities))) = rayon::join(
             || concat_lists(grant_events),
             || {
@@ -179,17 +167,17 @@ impl Inventory {
         );
         Inventory {
             identities,
-            roles: concat_lists(roles),
-            memberships: concat_lists(memberships),
+            roles: concat_lists(take_lists(&mut parts, |p| &mut p.roles)),
+            memberships: concat_lists(take_lists(&mut parts, |p| &mut p.memberships)),
             assignments,
-            trusts: concat_lists(trusts),
-            escalations: concat_lists(escalations),
+            trusts: concat_lists(take_lists(&mut parts, |p| &mut p.trusts)),
+            escalations: concat_lists(take_lists(&mut parts, |p| &mut p.escalations)),
             secrets,
             grant_events,
-            change_events: concat_lists(change_events),
-            jit_policies: concat_lists(jit_policies),
-            diagnostics: concat_lists(diagnostics),
-            gaps: concat_lists(gaps),
+            change_events: concat_lists(take_lists(&mut parts, |p| &mut p.change_events)),
+            jit_policies: concat_lists(take_lists(&mut parts, |p| &mut p.jit_policies)),
+            diagnostics: concat_lists(take_lists(&mut parts, |p| &mut p.diagnostics)),
+            gaps: concat_lists(take_lists(&mut parts, |p| &mut p.gaps)),
             identity_index: Default::default(),
             role_index: Default::default(),
         }
@@ -529,38 +517,12 @@ fn sort_trusts_and_escalations(trusts: &mut Vec<Trust>, escalations: &mut Vec<Es
     });
 }
 
-/// Each source's record lists, gathered field by field for [`Inventory::concat`].
-#[derive(Default)]
-struct InventoryLists {
-    identities: Vec<Vec<Identity>>,
-    roles: Vec<Vec<Role>>,
-    memberships: Vec<Vec<Membership>>,
-    assignments: Vec<Vec<Assignment>>,
-    trusts: Vec<Vec<Trust>>,
-    escalations: Vec<Vec<Escalation>>,
-    secrets: Vec<Vec<Secret>>,
-    grant_events: Vec<Vec<GrantEvent>>,
-    change_events: Vec<Vec<ChangeEvent>>,
-    jit_policies: Vec<Vec<JitPolicy>>,
-    diagnostics: Vec<Vec<Diagnostic>>,
-    gaps: Vec<Vec<CoverageGap>>,
-}
-
-impl InventoryLists {
-    fn push(&mut self, part: Inventory) {
-        self.identities.push(part.identities);
-        self.roles.push(part.roles);
-        self.memberships.push(part.memberships);
-        self.assignments.push(part.assignments);
-        self.trusts.push(part.trusts);
-        self.escalations.push(part.escalations);
-        self.secrets.push(part.secrets);
-        self.grant_events.push(part.grant_events);
-        self.change_events.push(part.change_events);
-        self.jit_policies.push(part.jit_policies);
-        self.diagnostics.push(part.diagnostics);
-        self.gaps.push(part.gaps);
-    }
+/// One list of every part, taken out of the parts (which are left without it).
+fn take_lists<T>(
+    parts: &mut [Inventory],
+    list: impl Fn(&mut Inventory) -> &mut Vec<T>,
+) -> Vec<Vec<T>> {
+    parts.iter_mut().map(|p| std::mem::take(list(p))).collect()
 }
 
 /// One list holding every list's records in order, allocated once. A single non-empty list

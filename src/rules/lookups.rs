@@ -29,7 +29,7 @@ impl<K: Hash + Eq + Copy> MultiIndex<K> {
     fn build(keys: &[Option<K>]) -> Self {
         // Count each key's records, lay the groups out one after another in the order their
         // keys first appear, then fill each group in record order. Records sorted by key
-        // (assignments by subject, grants by principal) thus have their positions in one
+        // (assignments by subject, memberships by member) thus have their positions in one
         // run, and rules, which take identities in the same order, read it front to back.
         let mut spans: HashMap<K, (u32, u32)> = HashMap::new();
         let mut first_seen: Vec<K> = Vec::new();
