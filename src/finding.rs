@@ -2,6 +2,7 @@
 
 use crate::graph::Path;
 use crate::model::{Grant, GrantEventSummary, Provenance, Timestamp};
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::fmt;
@@ -51,9 +52,9 @@ impl fmt::Display for Severity {
 /// A grant as evidence: its id, who, what, and its timeline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct GrantEvidence {
-    pub id: String,
-    pub principal: String,
-    pub entitlement: String,
+    pub id: CompactString,
+    pub principal: CompactString,
+    pub entitlement: CompactString,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub activated_at: Option<Timestamp>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -1,6 +1,7 @@
 //! Assignments (subject → role) and group memberships, each standing, eligible or temporary.
 
 use super::{Provenance, Timestamp};
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -70,8 +71,8 @@ impl Window {
 /// A subject (identity or group) holds a role.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Assignment {
-    pub subject: String,
-    pub role: String,
+    pub subject: CompactString,
+    pub role: CompactString,
     pub kind: AssignmentKind,
     pub window: Window,
     /// Last time this subject used this role, when the source records it.
@@ -90,8 +91,8 @@ impl Assignment {
 /// for a window, so memberships carry a kind and window like assignments.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Membership {
-    pub member: String,
-    pub group: String,
+    pub member: CompactString,
+    pub group: CompactString,
     pub kind: AssignmentKind,
     pub window: Window,
     pub provenance: Provenance,

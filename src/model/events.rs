@@ -1,6 +1,7 @@
 //! Grant events (what a JIT system logged) and change events (what an actor changed).
 
 use super::{Provenance, Timestamp};
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -59,15 +60,15 @@ impl fmt::Display for GrantEventKind {
 /// One line of a JIT grant log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct GrantEvent {
-    pub grant_id: String,
+    pub grant_id: CompactString,
     pub event: GrantEventKind,
     pub time: Timestamp,
-    pub principal: Option<String>,
-    pub entitlement: Option<String>,
-    pub requester: Option<String>,
-    pub approver: Option<String>,
-    pub justification: Option<String>,
-    pub ticket: Option<String>,
+    pub principal: Option<CompactString>,
+    pub entitlement: Option<CompactString>,
+    pub requester: Option<CompactString>,
+    pub approver: Option<CompactString>,
+    pub justification: Option<CompactString>,
+    pub ticket: Option<CompactString>,
     pub window_end: Option<Timestamp>,
     pub break_glass: bool,
     pub provenance: Provenance,

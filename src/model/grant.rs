@@ -4,6 +4,7 @@
 //! deduplicates first, so the same set of events always gives the same grants.
 
 use super::{Diagnostic, GrantEvent, GrantEventKind, Provenance, SignedDuration, Timestamp};
+use compact_str::CompactString;
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -11,12 +12,12 @@ use std::collections::BTreeSet;
 /// One JIT grant, from request to close.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Grant {
-    pub id: String,
-    pub principal: String,
-    pub entitlement: String,
-    pub requester: Option<String>,
+    pub id: CompactString,
+    pub principal: CompactString,
+    pub entitlement: CompactString,
+    pub requester: Option<CompactString>,
     /// Approvers in the order they approved (deduplicated).
-    pub approvers: Vec<String>,
+    pub approvers: Vec<CompactString>,
     pub denied: bool,
     pub requested_at: Option<Timestamp>,
     pub activated_at: Option<Timestamp>,
@@ -27,8 +28,8 @@ pub struct Grant {
     pub expired_at: Option<Timestamp>,
     pub revoked_at: Option<Timestamp>,
     pub break_glass: bool,
-    pub justification: Option<String>,
-    pub ticket: Option<String>,
+    pub justification: Option<CompactString>,
+    pub ticket: Option<CompactString>,
     pub reviewed_at: Vec<Timestamp>,
     pub used_at: Vec<Timestamp>,
     /// Every event of this grant, sorted and deduplicated; shared with the evidence of
@@ -47,7 +48,7 @@ pub struct GrantEventSummary {
     pub event: GrantEventKind,
     pub time: Timestamp,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub actor: Option<String>,
+    pub actor: Option<CompactString>,
     pub provenance: Provenance,
 }
 
@@ -216,8 +217,8 @@ fn build_grant(
                 } else {
                     // An approval that names nobody still counts as an approval step, but
                     // records an empty approver so GV001 can say who is unknown.
-                    if !g.approvers.iter().any(String::is_empty) {
-                        g.approvers.push(String::new());
+                    if !g.approvers.iter().any(CompactString::is_empty) {
+                        g.approvers.push(CompactString::default());
                     }
                 }
             }

@@ -203,13 +203,13 @@ impl Inventory {
                 Some(_) => errors.push(InventoryError::DanglingReference {
                     what: "membership",
                     target_kind: "group (it names an identity that is not a group)",
-                    id: m.group.clone(),
+                    id: m.group.to_string(),
                     at: m.provenance.clone(),
                 }),
                 None => errors.push(InventoryError::DanglingReference {
                     what: "membership",
                     target_kind: "group",
-                    id: m.group.clone(),
+                    id: m.group.to_string(),
                     at: m.provenance.clone(),
                 }),
             }

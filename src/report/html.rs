@@ -286,7 +286,7 @@ fn timeline(grant: &GrantEvidence) -> Timeline {
                 } else {
                     e.event.as_str().to_string()
                 },
-                actor: e.actor.clone(),
+                actor: e.actor.as_deref().map(str::to_string),
             }
         })
         .collect();

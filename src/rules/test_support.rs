@@ -81,8 +81,8 @@ impl Fixture {
     ) -> &mut Membership {
         let provenance = Self::provenance("memberships", self.inventory.memberships.len());
         self.inventory.memberships.push(Membership {
-            member: member.to_string(),
-            group: group.to_string(),
+            member: member.into(),
+            group: group.into(),
             kind,
             window: Window::UNBOUNDED,
             provenance,
@@ -99,8 +99,8 @@ impl Fixture {
     ) -> &mut Assignment {
         let provenance = Self::provenance("assignments", self.inventory.assignments.len());
         self.inventory.assignments.push(Assignment {
-            subject: subject.to_string(),
-            role: role.to_string(),
+            subject: subject.into(),
+            role: role.into(),
             kind,
             window: Window::UNBOUNDED,
             last_used: None,
@@ -176,11 +176,11 @@ impl Fixture {
     ) -> &mut GrantEvent {
         let provenance = Self::provenance("grant_events", self.inventory.grant_events.len());
         self.inventory.grant_events.push(GrantEvent {
-            grant_id: grant_id.to_string(),
+            grant_id: grant_id.into(),
             event,
             time: ts(time),
-            principal: Some(principal.to_string()),
-            entitlement: Some(entitlement.to_string()),
+            principal: Some(principal.into()),
+            entitlement: Some(entitlement.into()),
             requester: None,
             approver: None,
             justification: None,

@@ -89,7 +89,7 @@ pub(crate) fn grant_events(
                                 &event.provenance,
                             );
                             if kind == GrantEventKind::Approved {
-                                e.approver = Some(event.actor.clone());
+                                e.approver = Some(event.actor.as_str().into());
                             }
                             out.push(e);
                         }
@@ -136,7 +136,7 @@ pub(crate) fn grant_events(
                                 &key.1,
                                 &grant.event.provenance,
                             );
-                            activated.requester = Some(grant.event.actor.clone());
+                            activated.requester = Some(grant.event.actor.as_str().into());
                             out.push(activated);
                             found.push(Found {
                                 id: id.clone(),
@@ -187,11 +187,11 @@ fn base(
     provenance: &Provenance,
 ) -> GrantEvent {
     GrantEvent {
-        grant_id: id.to_string(),
+        grant_id: id.into(),
         event: kind,
         time,
-        principal: Some(principal.to_string()),
-        entitlement: Some(entitlement.to_string()),
+        principal: Some(principal.into()),
+        entitlement: Some(entitlement.into()),
         requester: None,
         approver: None,
         justification: None,
@@ -309,7 +309,7 @@ mod tests {
     fn summary(events: &[GrantEvent]) -> Vec<(String, GrantEventKind, String)> {
         events
             .iter()
-            .map(|e| (e.grant_id.clone(), e.event, e.time.to_string()))
+            .map(|e| (e.grant_id.to_string(), e.event, e.time.to_string()))
             .collect()
     }
 

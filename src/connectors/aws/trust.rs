@@ -607,8 +607,8 @@ pub fn plan_jit(
     }
     for ((subject, role), provenance) in eligible_assignments {
         inv.assignments.push(Assignment {
-            subject,
-            role,
+            subject: subject.into(),
+            role: role.into(),
             kind: AssignmentKind::Eligible,
             window: Window::UNBOUNDED,
             last_used: None,

@@ -400,8 +400,8 @@ pub(crate) fn directory(t: &Tenant, source: &str, inv: &mut Inventory) -> Direct
 
     for ((member, group), provenance) in memberships {
         inv.memberships.push(Membership {
-            member,
-            group,
+            member: member.into(),
+            group: group.into(),
             kind: AssignmentKind::Standing,
             window: Window::UNBOUNDED,
             provenance,
@@ -507,8 +507,8 @@ fn instances(
             ));
         }
         inv.assignments.push(Assignment {
-            subject: subject.clone(),
-            role: role.clone(),
+            subject: subject.as_str().into(),
+            role: role.as_str().into(),
             kind,
             window: Window {
                 start: i.start,

@@ -16,6 +16,7 @@ use crate::model::{
     ChangeEvent, ChangeKind, Diagnostic, GrantEvent, GrantEventKind, Inventory, Provenance,
     Timestamp,
 };
+use compact_str::CompactString;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Union-find over tagged ids; the root of a group is its smallest member, so the name of
@@ -287,11 +288,11 @@ fn grant_event(
     provenance: &Provenance,
 ) -> GrantEvent {
     GrantEvent {
-        grant_id: grant.to_string(),
+        grant_id: grant.into(),
         event,
         time,
-        principal: Some(principal.to_string()),
-        entitlement: entitlement.map(str::to_string),
+        principal: Some(principal.into()),
+        entitlement: entitlement.map(CompactString::from),
         requester: None,
         approver: None,
         justification: None,
@@ -325,17 +326,20 @@ fn request_events(
     let event = |kind, time| grant_event(grant, kind, time, &principal, Some(&role), &r.provenance);
     if ACTIVATING.contains(&action.as_str()) {
         let mut requested = event(GrantEventKind::Requested, r.created);
-        requested.requester = actor.clone().or_else(|| Some(principal.clone()));
-        requested.justification = r.justification.clone();
-        requested.ticket = r.ticket.clone();
+        requested.requester = actor
+            .as_deref()
+            .or(Some(principal.as_str()))
+            .map(CompactString::from);
+        requested.justification = r.justification.as_deref().map(CompactString::from);
+        requested.ticket = r.ticket.as_deref().map(CompactString::from);
         inv.grant_events.push(requested);
         if status == "denied" {
             inv.grant_events.push(event(GrantEventKind::Denied, done));
         } else if succeeded {
             let mut activated = event(GrantEventKind::Activated, r.start.unwrap_or(done));
             activated.window_end = r.window_end;
-            activated.justification = r.justification.clone();
-            activated.ticket = r.ticket.clone();
+            activated.justification = r.justification.as_deref().map(CompactString::from);
+            activated.ticket = r.ticket.as_deref().map(CompactString::from);
             inv.grant_events.push(activated);
         } else {
             *skipped += 1;
@@ -358,7 +362,7 @@ fn request_events(
     match action.as_str() {
         "selfdeactivate" => {
             let mut revoked = event(GrantEventKind::Revoked, r.created);
-            revoked.requester = actor.clone();
+            revoked.requester = actor.as_deref().map(CompactString::from);
             inv.grant_events.push(revoked);
         }
         "adminremove" => {
@@ -526,13 +530,17 @@ fn audit_events(a: &Audit, grant: &str, d: &mut Directory, inv: &mut Inventory) 
         );
         let actor = audit_actor(a, d);
         match kind {
-            GrantEventKind::Approved | GrantEventKind::Denied => e.approver = actor,
-            GrantEventKind::Requested => e.requester = actor,
+            GrantEventKind::Approved | GrantEventKind::Denied => {
+                e.approver = actor.map(CompactString::from)
+            }
+            GrantEventKind::Requested => e.requester = actor.map(CompactString::from),
             _ => {}
         }
         if matches!(kind, GrantEventKind::Requested | GrantEventKind::Activated) {
-            e.justification = a.detail(&["Justification"]).map(str::to_string);
-            e.ticket = a.detail(&["TicketNumber", "Ticket"]).map(str::to_string);
+            e.justification = a.detail(&["Justification"]).map(CompactString::from);
+            e.ticket = a
+                .detail(&["TicketNumber", "Ticket"])
+                .map(CompactString::from);
         }
         if kind == GrantEventKind::Activated {
             e.window_end = a

@@ -315,8 +315,8 @@ pub fn parse(bytes: &[u8], display: &str, source: &str) -> Result<Inventory, Con
             indirect += 1;
         }
         inv.assignments.push(Assignment {
-            subject: id,
-            role,
+            subject: id.into(),
+            role: role.into(),
             kind,
             window: Window { start, end },
             last_used: None,

@@ -6,6 +6,7 @@
 
 use crate::model::time::{parse_duration, parse_timestamp, DURATION_SHAPES, TIMESTAMP_SHAPES};
 use crate::model::{SignedDuration, Timestamp};
+use compact_str::CompactString;
 use serde::de::value::MapAccessDeserializer;
 use serde::de::{self, Deserializer, MapAccess, Unexpected, Visitor};
 use serde::Deserialize;
@@ -105,7 +106,7 @@ impl<'de> Visitor<'de> for DurationVisitor {
 
 /// A required identifier or name: a string with something other than whitespace in it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Id(pub String);
+pub(crate) struct Id(pub CompactString);
 
 impl<'de> Deserialize<'de> for Id {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -128,7 +129,7 @@ impl<'de> Visitor<'de> for IdVisitor {
         if v.trim().is_empty() {
             return Err(E::invalid_value(Unexpected::Str(v), &self));
         }
-        Ok(Id(v.to_string()))
+        Ok(Id(v.into()))
     }
 }
 
@@ -186,8 +187,8 @@ where
 }
 
 /// An optional text field: blank means absent (an empty `owner` is no owner).
-pub(crate) fn present(value: Option<String>) -> Option<String> {
-    value.filter(|v| !v.trim().is_empty())
+pub(crate) fn present<T: AsRef<str>>(value: Option<T>) -> Option<T> {
+    value.filter(|v| !v.as_ref().trim().is_empty())
 }
 
 pub(crate) fn stamp(value: Option<Stamp>) -> Option<Timestamp> {

@@ -7,6 +7,7 @@ use crate::connectors::error::{line_location, shorten};
 use crate::connectors::ConnectorError;
 use crate::model::time::parse_timestamp;
 use crate::model::{GrantEvent, GrantEventKind, Inventory, Provenance, Timestamp};
+use compact_str::CompactString;
 use csv::{ByteRecord, ErrorKind, ReaderBuilder};
 use std::io::Read;
 
@@ -129,16 +130,16 @@ impl Row<'_> {
     }
 
     /// The trimmed cell, `None` when the column is absent or the cell blank.
-    fn text(&self, column: Column) -> Result<Option<String>, ConnectorError> {
+    fn text(&self, column: Column) -> Result<Option<CompactString>, ConnectorError> {
         let Some(raw) = self.columns.0[column as usize].and_then(|i| self.record.get(i)) else {
             return Ok(None);
         };
         let text = std::str::from_utf8(raw)
             .map_err(|_| self.error(column, "the cell is not UTF-8 text; expected UTF-8"))?;
-        Ok(present(Some(text.trim().to_string())))
+        Ok(present(Some(CompactString::from(text.trim()))))
     }
 
-    fn required(&self, column: Column, expected: &str) -> Result<String, ConnectorError> {
+    fn required(&self, column: Column, expected: &str) -> Result<CompactString, ConnectorError> {
         self.text(column)?
             .ok_or_else(|| self.error(column, format!("the cell is empty; expected {expected}")))
     }

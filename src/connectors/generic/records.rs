@@ -12,6 +12,7 @@ use crate::model::{
     ConditionKind, Escalation, GrantEvent, GrantEventKind, Identity, IdentityKind, JitPolicy,
     Membership, PrivilegeLevel, Provenance, Role, Secret, SecretKind, Trust, Window,
 };
+use compact_str::CompactString;
 use serde::de::IgnoredAny;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -81,8 +82,8 @@ pub(crate) struct IdentityRecord {
 impl IdentityRecord {
     pub fn to_identity(&self, provenance: Provenance) -> Identity {
         Identity {
-            id: self.id.0.clone(),
-            name: present(self.name.clone()).unwrap_or_else(|| self.id.0.clone()),
+            id: self.id.0.to_string(),
+            name: present(self.name.clone()).unwrap_or_else(|| self.id.0.to_string()),
             kind: self.kind,
             owner: present(self.owner.clone()),
             created: stamp(self.created),
@@ -133,8 +134,8 @@ impl RoleRecord {
             .privilege
             .map_or(computed, |declared| declared.max(computed));
         Role {
-            name: present(self.name).unwrap_or_else(|| self.id.0.clone()),
-            id: self.id.0,
+            name: present(self.name).unwrap_or_else(|| self.id.0.to_string()),
+            id: self.id.0.into(),
             permissions: self.permissions,
             privilege,
             scope: present(self.scope),
@@ -260,9 +261,9 @@ pub(crate) struct EscalationRecord {
 impl EscalationRecord {
     pub fn into_escalation(self, provenance: Provenance) -> Escalation {
         Escalation {
-            principal: self.principal.0,
-            target: self.target.0,
-            method: self.method.0,
+            principal: self.principal.0.into(),
+            target: self.target.0.into(),
+            method: self.method.0.into(),
             provenance,
         }
     }
@@ -286,7 +287,7 @@ pub(crate) struct SecretRecord {
 impl SecretRecord {
     pub fn into_secret(self, provenance: Provenance) -> Secret {
         Secret {
-            id: self.id.0,
+            id: self.id.0.into(),
             kind: self.kind,
             owner: present(self.owner),
             created: stamp(self.created),
@@ -306,12 +307,12 @@ pub(crate) struct GrantEventRecord {
     grant_id: Id,
     event: GrantEventKind,
     time: Stamp,
-    principal: Option<String>,
-    entitlement: Option<String>,
-    requester: Option<String>,
-    approver: Option<String>,
-    justification: Option<String>,
-    ticket: Option<String>,
+    principal: Option<CompactString>,
+    entitlement: Option<CompactString>,
+    requester: Option<CompactString>,
+    approver: Option<CompactString>,
+    justification: Option<CompactString>,
+    ticket: Option<CompactString>,
     window_end: Option<Stamp>,
     break_glass: Option<bool>,
     #[serde(rename = "extensions")]
@@ -354,10 +355,10 @@ impl ChangeEventRecord {
     pub fn into_change_event(self, provenance: Provenance) -> ChangeEvent {
         ChangeEvent {
             time: self.time.0,
-            actor: self.actor.0,
+            actor: self.actor.0.into(),
             kind: self.kind,
-            action: self.action.0,
-            target: self.target.0,
+            action: self.action.0.into(),
+            target: self.target.0.into(),
             entitlement: present(self.entitlement),
             provenance,
         }
@@ -382,9 +383,9 @@ pub(crate) struct JitPolicyRecord {
 impl JitPolicyRecord {
     pub fn into_jit_policy(self, provenance: Provenance) -> JitPolicy {
         JitPolicy {
-            id: self.id.0,
-            system: self.system.0,
-            role: self.role.0,
+            id: self.id.0.into(),
+            system: self.system.0.into(),
+            role: self.role.0.into(),
             max_window: self.max_window.map(|d| d.0),
             approval_required: self.approval_required,
             justification_required: self.justification_required,

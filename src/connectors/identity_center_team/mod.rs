@@ -41,6 +41,7 @@
 use super::json_records::{describe, read_json_records, JsonRecord};
 use super::ConnectorError;
 use crate::model::{GrantEvent, GrantEventKind, Inventory, SignedDuration, Timestamp};
+use compact_str::CompactString;
 use serde_json::{Map, Value};
 
 #[cfg(test)]
@@ -188,15 +189,15 @@ fn request_events(record: &JsonRecord, out: &mut Vec<GrantEvent>) -> Result<(), 
     let created = record.timestamp("createdAt")?.unwrap_or(start);
     let approver = record.text("approver")?;
     let base = GrantEvent {
-        grant_id: id,
+        grant_id: id.into(),
         event: GrantEventKind::Requested,
         time: created,
-        principal: Some(principal.clone()),
-        entitlement: Some(format!("{account}:{role}")),
-        requester: Some(principal),
+        principal: Some(principal.as_str().into()),
+        entitlement: Some(compact_str::format_compact!("{account}:{role}")),
+        requester: Some(principal.into()),
         approver: None,
-        justification: record.text("justification")?,
-        ticket: record.text("ticketNo")?,
+        justification: record.text("justification")?.map(CompactString::from),
+        ticket: record.text("ticketNo")?.map(CompactString::from),
         window_end,
         break_glass: false,
         provenance: record.provenance.clone(),
@@ -205,7 +206,7 @@ fn request_events(record: &JsonRecord, out: &mut Vec<GrantEvent>) -> Result<(), 
         event: kind,
         time,
         approver: matches!(kind, GrantEventKind::Approved | GrantEventKind::Denied)
-            .then(|| approver.clone())
+            .then(|| approver.as_deref().map(CompactString::from))
             .flatten(),
         ..base.clone()
     };
@@ -233,7 +234,7 @@ fn request_events(record: &JsonRecord, out: &mut Vec<GrantEvent>) -> Result<(), 
             })?,
         };
         let mut revoked = event(GrantEventKind::Revoked, at);
-        revoked.approver = record.text("revoker")?;
+        revoked.approver = record.text("revoker")?.map(CompactString::from);
         out.push(revoked);
     }
     out.push(base);

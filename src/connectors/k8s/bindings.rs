@@ -258,8 +258,8 @@ fn read_binding(
             continue;
         }
         out.assignments.push(Assignment {
-            subject: ids.subject(&reference),
-            role: role_id.clone(),
+            subject: ids.subject(&reference).into(),
+            role: role_id.as_str().into(),
             kind,
             window,
             last_used: None,

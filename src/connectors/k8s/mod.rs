@@ -492,7 +492,7 @@ pub(crate) fn build(
         .map(|(s, _)| (ids.subject(s), s))
         .collect();
     for a in &bound.assignments {
-        let Some(subject) = subjects.get(&a.subject) else {
+        let Some(subject) = subjects.get(a.subject.as_str()) else {
             continue;
         };
         let held = match *subject {
@@ -503,7 +503,7 @@ pub(crate) fn build(
             SubjectRef::User(name) => holdings.users.entry(name.clone()).or_default(),
             SubjectRef::Group(name) => holdings.groups.entry(name.clone()).or_default(),
         };
-        held.insert(a.role.clone());
+        held.insert(a.role.to_string());
     }
     // Service accounts that hold nothing are still reachable by exec and pod creation, but
     // give nothing beyond what the attacker has: only holders matter.

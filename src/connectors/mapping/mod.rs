@@ -241,8 +241,8 @@ fn text(record: &dyn Record, field: &FieldRef) -> Result<Option<String>, Connect
 fn optional(
     record: &dyn Record,
     field: Option<&FieldRef>,
-) -> Result<Option<String>, ConnectorError> {
-    field.map_or(Ok(None), |f| text(record, f))
+) -> Result<Option<compact_str::CompactString>, ConnectorError> {
+    field.map_or(Ok(None), |f| Ok(text(record, f)?.map(Into::into)))
 }
 
 fn first_name(field: &FieldRef) -> &str {
@@ -312,7 +312,7 @@ fn map_record(
         }
     }
     let event = GrantEvent {
-        grant_id,
+        grant_id: grant_id.into(),
         event: crate::model::GrantEventKind::Requested,
         time: at,
         principal: optional(record, spec.principal.as_ref())?,

@@ -41,6 +41,7 @@
 use super::json_records::{for_each_json_record, JsonRecord};
 use super::ConnectorError;
 use crate::model::{Diagnostic, GrantEvent, GrantEventKind, Inventory, Provenance, Timestamp};
+use compact_str::CompactString;
 use std::collections::BTreeMap;
 
 #[cfg(test)]
@@ -359,11 +360,11 @@ fn to_inventory(mut read: Vec<Read>, source: &str, file: &str) -> Inventory {
     let mut push = |id: &str, kind: GrantEventKind, r: &Read, fill: &dyn Fn(&mut GrantEvent)| {
         for (grant_id, role) in grant_ids(id) {
             let mut event = GrantEvent {
-                grant_id,
+                grant_id: grant_id.into(),
                 event: kind,
                 time: r.time,
                 principal: None,
-                entitlement: role,
+                entitlement: role.map(CompactString::from),
                 requester: None,
                 approver: None,
                 justification: None,
@@ -389,10 +390,10 @@ fn to_inventory(mut read: Vec<Read>, source: &str, file: &str) -> Inventory {
                 ..
             } => {
                 let fill = |e: &mut GrantEvent| {
-                    e.principal = Some(user.clone());
-                    e.requester = Some(user.clone());
-                    e.justification = reason.clone();
-                    e.ticket = ticket.clone();
+                    e.principal = Some(user.as_str().into());
+                    e.requester = Some(user.as_str().into());
+                    e.justification = reason.as_deref().map(CompactString::from);
+                    e.ticket = ticket.as_deref().map(CompactString::from);
                     e.window_end = *expires;
                 };
                 push(id, GrantEventKind::Requested, r, &fill);
@@ -402,7 +403,9 @@ fn to_inventory(mut read: Vec<Read>, source: &str, file: &str) -> Inventory {
                     _ => None,
                 };
                 if let Some(kind) = decision {
-                    push(id, kind, r, &|e| e.approver = approver.clone());
+                    push(id, kind, r, &|e| {
+                        e.approver = approver.as_deref().map(CompactString::from)
+                    });
                 }
             }
             Event::Decision {
@@ -418,7 +421,7 @@ fn to_inventory(mut read: Vec<Read>, source: &str, file: &str) -> Inventory {
                     State::Pending | State::Promoted => continue,
                 };
                 push(id, kind, r, &|e| {
-                    e.approver = approver.clone();
+                    e.approver = approver.as_deref().map(CompactString::from);
                     e.window_end = *expires;
                 });
             }

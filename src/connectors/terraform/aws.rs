@@ -227,8 +227,8 @@ pub(super) fn model(plan: &mut Plan, changes: &[Change<'_>]) {
                         &c.at("users"),
                     );
                     plan.inventory.memberships.push(Membership {
-                        member,
-                        group: group.clone(),
+                        member: member.into(),
+                        group: group.as_str().into(),
                         kind: AssignmentKind::Standing,
                         window: Window::UNBOUNDED,
                         provenance: c.at("users"),
@@ -461,8 +461,8 @@ fn assign(plan: &mut Plan, m: &mut Model, subject: &str, p: &PolicyEffect, c: &C
             .push((doc.clone(), c.provenance.clone()));
     }
     plan.inventory.assignments.push(Assignment {
-        subject: subject.to_string(),
-        role: p.id.clone(),
+        subject: subject.into(),
+        role: p.id.as_str().into(),
         kind: AssignmentKind::Standing,
         window: Window::UNBOUNDED,
         last_used: None,

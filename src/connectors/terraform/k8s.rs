@@ -324,8 +324,8 @@ pub(super) fn model(plan: &mut Plan, changes: &[Change<'_>]) {
             };
             plan.refer(&id, ikind, &c.at(&format!("subject/{i}")));
             plan.inventory.assignments.push(Assignment {
-                subject: id,
-                role: role_id.clone(),
+                subject: id.into(),
+                role: role_id.as_str().into(),
                 kind: AssignmentKind::Standing,
                 window: Window::UNBOUNDED,
                 last_used: None,

@@ -105,7 +105,7 @@ mod tests {
             "alice",
             "prod-admin",
         )
-        .requester = Some(requester.to_string());
+        .requester = Some(requester.into());
         if let Some(approver) = approver {
             f.grant_event(
                 id,
@@ -114,7 +114,7 @@ mod tests {
                 "alice",
                 "prod-admin",
             )
-            .approver = Some(approver.to_string());
+            .approver = Some(approver.into());
         }
         f.grant_event(
             id,

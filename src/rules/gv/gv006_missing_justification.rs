@@ -178,8 +178,8 @@ mod tests {
             "alice",
             "prod-admin",
         );
-        e.justification = justification.map(str::to_string);
-        e.ticket = ticket.map(str::to_string);
+        e.justification = justification.map(compact_str::CompactString::from);
+        e.ticket = ticket.map(compact_str::CompactString::from);
         f.grant_event(
             "g1",
             GrantEventKind::Activated,

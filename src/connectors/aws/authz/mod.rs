@@ -697,8 +697,8 @@ fn emit(model: &Model<'_>, inv: &mut Inventory) -> Result<(), ConnectorError> {
     let mut roles: BTreeMap<String, Role> = BTreeMap::new();
     let assign = |inv: &mut Inventory, subject: &str, role: &str, record: &str| {
         inv.assignments.push(Assignment {
-            subject: subject.to_string(),
-            role: role.to_string(),
+            subject: subject.into(),
+            role: role.into(),
             kind: AssignmentKind::Standing,
             window: Window::UNBOUNDED,
             last_used: None,
@@ -820,8 +820,8 @@ fn emit(model: &Model<'_>, inv: &mut Inventory) -> Result<(), ConnectorError> {
             let record = format!("{}/GroupList/{j}", u.record);
             if lowered.is_empty() {
                 inv.memberships.push(Membership {
-                    member: u.arn.to_string(),
-                    group: g.arn.to_string(),
+                    member: u.arn.into(),
+                    group: g.arn.into(),
                     kind: AssignmentKind::Standing,
                     window: Window::UNBOUNDED,
                     provenance: model.provenance(&record),
