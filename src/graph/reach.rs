@@ -271,8 +271,24 @@ impl PermissionGraph {
             .iter()
             .map(|&(e, from)| self.shared_hop(e, from, own))
             .collect();
-        let conditional = hops.iter().any(|h| !h.conditions.is_empty());
-        let via_escalation = hops.iter().any(|h| h.relation == Relation::CanEscalate);
+        // The edges' classes say what the hops would (a trust with conditions, an escalation
+        // method: neither depends on the audit time) in one byte per edge; each hop is a
+        // cache miss away in a large organisation.
+        let (conditional, via_escalation) = match self.edge_classes.get() {
+            Some(classes) => {
+                let class = |e: EdgeIndex<u32>| classes.class[e.index()];
+                (
+                    edges
+                        .iter()
+                        .any(|&(e, _)| class(e) == EdgeClass::Conditional),
+                    edges
+                        .iter()
+                        .any(|&(e, _)| class(e) == EdgeClass::Escalation),
+                )
+            }
+            None => read_from_hops(&hops),
+        };
+        debug_assert_eq!((conditional, via_escalation), read_from_hops(&hops));
         Path {
             hops,
             conditional,
@@ -304,4 +320,13 @@ impl PermissionGraph {
             })
             .collect()
     }
+}
+
+/// Whether a path over `hops` is conditional and whether it goes through an escalation
+/// method, read from the hops themselves.
+fn read_from_hops(hops: &Hops) -> (bool, bool) {
+    (
+        hops.iter().any(|h| !h.conditions.is_empty()),
+        hops.iter().any(|h| h.relation == Relation::CanEscalate),
+    )
 }

@@ -86,4 +86,11 @@ impl Identity {
             provenance,
         }
     }
+
+    /// How messages name the identity: what [`super::Inventory::display_name`] answers for
+    /// its id, without looking it up (a rule judging a million identities would otherwise
+    /// look each one up again in a table that no longer fits any cache).
+    pub fn display_name(&self) -> &str {
+        &self.name
+    }
 }

@@ -33,7 +33,7 @@ impl Rule for OwnerlessNonHumanIdentity {
             let message = format!(
                 "The {} {} has no owner, so nobody is accountable for its access and credentials.{reach}",
                 kind_words(identity.kind),
-                ctx.inventory.display_name(&identity.id),
+                identity.display_name(),
             );
             let mut finding = ctx
                 .finding(&identity.id, None, "", message)

@@ -22,7 +22,7 @@ impl Rule for StandingAdmin {
             {
                 return;
             }
-            let who = ctx.inventory.display_name(&identity.id);
+            let who = identity.display_name();
             for reached in ctx
                 .standing_reach(&identity.id)
                 .iter()

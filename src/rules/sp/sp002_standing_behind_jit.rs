@@ -18,7 +18,7 @@ impl Rule for StandingBehindJit {
         let min_privilege = privilege_param(ctx, "min_privilege");
         ctx.for_each_identity(out, |identity, out| {
             let standing = ctx.standing_reach(&identity.id);
-            let who = ctx.inventory.display_name(&identity.id);
+            let who = identity.display_name();
             for eligible in ctx
                 .eligible_reach(&identity.id)
                 .iter()

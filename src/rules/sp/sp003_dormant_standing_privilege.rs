@@ -129,7 +129,7 @@ fn judge(
     let held = || {
         format!(
             "{} holds role {} ({}) {} as standing access",
-            ctx.inventory.display_name(&identity.id),
+            identity.display_name(),
             reached.role,
             reached.privilege,
             route(&reached.path)

@@ -28,7 +28,7 @@ impl Rule for EscalationToAdmin {
             if holds_admin {
                 continue;
             }
-            let who = ctx.inventory.display_name(&identity.id);
+            let who = identity.display_name();
             for reached in ctx
                 .escalation_reach(&identity.id)
                 .iter()

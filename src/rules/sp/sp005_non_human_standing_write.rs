@@ -34,7 +34,7 @@ impl Rule for NonHumanStandingWrite {
             }) else {
                 return;
             };
-            let who = ctx.inventory.display_name(&identity.id);
+            let who = identity.display_name();
             let others = qualifying.len() - 1;
             let more = match others {
                 0 => String::new(),
