@@ -19,6 +19,7 @@ pub use reach::{ReachMode, Reached};
 use crate::model::{
     AssignmentKind, Condition, IdentityKind, Inventory, PrivilegeLevel, Provenance, Window,
 };
+use compact_str::CompactString;
 use foldhash::{HashMap, HashMapExt};
 use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
 use std::sync::{Arc, OnceLock};
@@ -47,8 +48,8 @@ impl NodeKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Node {
     pub kind: NodeKind,
-    /// Shared by every path that names the node (see [`NodeRef`]).
-    pub id: Arc<str>,
+    /// Copied into every path that names the node (see [`NodeRef`]).
+    pub id: CompactString,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,9 +92,9 @@ type OwnHops = Vec<(EdgeIndex<u32>, Arc<Hop>)>;
 
 pub struct PermissionGraph {
     g: DiGraph<Node, Edge, u32>,
-    identities: HashMap<Arc<str>, NodeIndex<u32>>,
-    roles: HashMap<Arc<str>, NodeIndex<u32>>,
-    secrets: HashMap<Arc<str>, NodeIndex<u32>>,
+    identities: HashMap<CompactString, NodeIndex<u32>>,
+    roles: HashMap<CompactString, NodeIndex<u32>>,
+    secrets: HashMap<CompactString, NodeIndex<u32>>,
     /// Each shared edge as a path hop, made the first time a path crosses the edge and
     /// shared by every path through it: a large organisation's reach holds millions of
     /// hops, most of them the same few group-to-role edges. Edges leaving a node nothing
@@ -275,7 +276,7 @@ impl PermissionGraph {
         self.entered = entered;
     }
 
-    fn space(&self, space: Space) -> &HashMap<Arc<str>, NodeIndex<u32>> {
+    fn space(&self, space: Space) -> &HashMap<CompactString, NodeIndex<u32>> {
         match space {
             Space::Identity => &self.identities,
             Space::Role => &self.roles,
@@ -284,10 +285,10 @@ impl PermissionGraph {
     }
 
     fn add_node(&mut self, space: Space, kind: NodeKind, id: &str) {
-        let id: Arc<str> = Arc::from(id);
+        let id = CompactString::from(id);
         let ix = self.g.add_node(Node {
             kind,
-            id: Arc::clone(&id),
+            id: id.clone(),
         });
         let index = match space {
             Space::Identity => &mut self.identities,
@@ -355,7 +356,7 @@ impl PermissionGraph {
     fn node_ref(&self, n: NodeIndex<u32>) -> NodeRef {
         let node = &self.g[n];
         NodeRef {
-            id: Arc::clone(&node.id),
+            id: node.id.clone(),
             kind: node.kind.label(),
         }
     }

@@ -1,6 +1,7 @@
 //! Paths: how an identity reaches a role, hop by hop, readable without the tool.
 
 use crate::model::{AssignmentKind, Condition, Provenance, Window};
+use compact_str::CompactString;
 use serde::Serialize;
 use std::fmt::{self, Write as _};
 use std::sync::Arc;
@@ -29,8 +30,10 @@ impl Relation {
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct NodeRef {
-    /// Shared with the graph's node: a path is cheap to build and to copy into evidence.
-    pub id: Arc<str>,
+    /// Copied from the graph's node: a short id is held inline, so naming the node costs
+    /// no shared reference count (which two threads building paths would contend for) and
+    /// no read of a separate allocation.
+    pub id: CompactString,
     /// `human`, `group`, `role`, `secret`…
     pub kind: &'static str,
 }

@@ -29,8 +29,8 @@ pub enum ReachMode {
 /// A role reached, with its privilege and the path that explains it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Reached {
-    /// Shared with the graph's node.
-    pub role: std::sync::Arc<str>,
+    /// Copied from the graph's node (see [`super::NodeRef`]).
+    pub role: compact_str::CompactString,
     pub privilege: PrivilegeLevel,
     pub path: Path,
 }
@@ -313,7 +313,7 @@ impl PermissionGraph {
                     _ => PrivilegeLevel::None,
                 };
                 Reached {
-                    role: std::sync::Arc::clone(&node.id),
+                    role: node.id.clone(),
                     privilege,
                     path,
                 }
