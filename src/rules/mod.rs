@@ -290,7 +290,9 @@ impl<'a> RuleContext<'a> {
         principal: &'k str,
     ) -> impl ExactSizeIterator<Item = &'a Grant> + DoubleEndedIterator + Clone + 'k {
         records(
-            self.lookups.grants_by_principal.get(&principal),
+            self.lookups
+                .grants_by_principal
+                .get(self.inventory, principal),
             self.grants,
         )
     }
@@ -301,9 +303,14 @@ impl<'a> RuleContext<'a> {
         principal: &'k str,
         entitlement: &'k str,
     ) -> impl ExactSizeIterator<Item = &'a Grant> + DoubleEndedIterator + Clone + 'k {
+        let grants = self.grants;
         records(
-            self.lookups.grants_by_pair.get(&(principal, entitlement)),
-            self.grants,
+            self.lookups
+                .grants_by_principal
+                .pair(self.inventory, principal, entitlement, |n| {
+                    &grants[n as usize].entitlement
+                }),
+            grants,
         )
     }
 
@@ -324,9 +331,14 @@ impl<'a> RuleContext<'a> {
         subject: &'k str,
         role: &'k str,
     ) -> impl ExactSizeIterator<Item = &'a Assignment> + DoubleEndedIterator + Clone + 'k {
+        let assignments = &self.inventory.assignments;
         records(
-            self.lookups.assignments_by_pair.get(&(subject, role)),
-            &self.inventory.assignments,
+            self.lookups
+                .assignments_by_subject
+                .pair(self.inventory, subject, role, |n| {
+                    &assignments[n as usize].role
+                }),
+            assignments,
         )
     }
 
@@ -337,7 +349,9 @@ impl<'a> RuleContext<'a> {
         subject: &'k str,
     ) -> impl ExactSizeIterator<Item = &'a Assignment> + DoubleEndedIterator + Clone + 'k {
         records(
-            self.lookups.assignments_by_subject.get(&subject),
+            self.lookups
+                .assignments_by_subject
+                .get(self.inventory, subject),
             &self.inventory.assignments,
         )
     }
@@ -348,9 +362,14 @@ impl<'a> RuleContext<'a> {
         member: &'k str,
         group: &'k str,
     ) -> impl ExactSizeIterator<Item = &'a Membership> + DoubleEndedIterator + Clone + 'k {
+        let memberships = &self.inventory.memberships;
         records(
-            self.lookups.memberships_by_pair.get(&(member, group)),
-            &self.inventory.memberships,
+            self.lookups
+                .memberships_by_member
+                .pair(self.inventory, member, group, |n| {
+                    &memberships[n as usize].group
+                }),
+            memberships,
         )
     }
 
