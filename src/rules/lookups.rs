@@ -70,23 +70,71 @@ impl<K: Hash + Eq + Copy> MultiIndex<K> {
     }
 }
 
+/// An index's answer: the positions of the records found, in record order.
+#[derive(Clone)]
+pub(super) enum Positions<'i> {
+    /// Records that sit next to each other (an identity's records in a list sorted by
+    /// identity).
+    Run(std::ops::Range<u32>),
+    Listed(std::slice::Iter<'i, u32>),
+}
+
+impl<'i> Positions<'i> {
+    pub(super) fn listed(positions: &'i [u32]) -> Self {
+        Positions::Listed(positions.iter())
+    }
+}
+
+impl Iterator for Positions<'_> {
+    type Item = u32;
+
+    fn next(&mut self) -> Option<u32> {
+        match self {
+            Positions::Run(run) => run.next(),
+            Positions::Listed(listed) => listed.next().copied(),
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        match self {
+            Positions::Run(run) => run.size_hint(),
+            Positions::Listed(listed) => listed.size_hint(),
+        }
+    }
+}
+
+impl DoubleEndedIterator for Positions<'_> {
+    fn next_back(&mut self) -> Option<u32> {
+        match self {
+            Positions::Run(run) => run.next_back(),
+            Positions::Listed(listed) => listed.next_back().copied(),
+        }
+    }
+}
+
+impl ExactSizeIterator for Positions<'_> {}
+
 /// Record positions grouped by the identity each record names (its subject, member or
-/// principal), as one array in the inventory's identity order. Hashing ids into a table as
-/// large as the records cost a cache miss per lookup once the table outgrew the caches (the
-/// assignments' table of (subject, role) pairs was 160 MB at 400,000 identities); here an
-/// id is found in the inventory's own, smaller index of identities and its records are
-/// read from two arrays.
+/// principal), in the inventory's identity order. Hashing ids into a table as large as the
+/// records cost a cache miss per lookup once the table outgrew the caches (the assignments'
+/// table of (subject, role) pairs was 160 MB at 400,000 identities); here an id is found in
+/// the inventory's own, smaller index of identities, and its records are one run of the
+/// list when the list is sorted by identity (a finalized inventory's assignments and
+/// memberships), else listed in one array.
 ///
 /// Records that name an id no identity has (a grant to a principal no source describes)
 /// are grouped by that id in [`MultiIndex`]es instead.
 pub(super) struct ByIdentity<'a> {
-    /// Where each identity's group starts in `positions` (one more entry than identities).
+    /// Where each identity's group starts (one more entry than identities): in the records
+    /// themselves when `positions` is `None`, else in `positions`.
     starts: Vec<u32>,
-    /// Each group in record order.
-    positions: Vec<u32>,
+    /// Each group's record positions in record order; `None` when every record names an
+    /// identity and the records are in identity order, so that group n is the records
+    /// `starts[n]..starts[n + 1]`.
+    positions: Option<Vec<u32>>,
     /// The same groups ordered by the records' second key (a role, a group, an
-    /// entitlement), then record order: `None` when `positions` already are, as the sorted
-    /// lists of a finalized inventory (assignments, memberships) are.
+    /// entitlement), then record order: `None` when the groups already are, as a finalized
+    /// inventory's sorted assignments and memberships are.
     by_second: Option<Vec<u32>>,
     unknown: MultiIndex<&'a str>,
     unknown_pairs: MultiIndex<(&'a str, &'a str)>,
@@ -96,7 +144,7 @@ impl Default for ByIdentity<'_> {
     fn default() -> Self {
         ByIdentity {
             starts: vec![0],
-            positions: Vec::new(),
+            positions: None,
             by_second: None,
             unknown: MultiIndex::default(),
             unknown_pairs: MultiIndex::default(),
@@ -111,7 +159,6 @@ impl<'a> ByIdentity<'a> {
             .par_iter()
             .map(|(id, _)| inventory.identity_position(id).map(|p| p as u32))
             .collect();
-        // A counting sort by identity position keeps record order within each group.
         let mut starts = vec![0u32; inventory.identities.len() + 1];
         for &p in owners.iter().flatten() {
             starts[p as usize + 1] += 1;
@@ -119,33 +166,49 @@ impl<'a> ByIdentity<'a> {
         for i in 1..starts.len() {
             starts[i] += starts[i - 1];
         }
-        let mut next = starts.clone();
-        let mut positions = vec![0u32; starts.last().map_or(0, |&n| n as usize)];
-        for (n, owner) in owners.iter().enumerate() {
-            if let Some(p) = owner {
-                let slot = &mut next[*p as usize];
-                positions[*slot as usize] = n as u32;
-                *slot += 1;
+        let in_identity_order = owners
+            .par_windows(2)
+            .all(|w| matches!((w[0], w[1]), (Some(a), Some(b)) if a <= b))
+            && owners.first().is_none_or(Option::is_some);
+        let positions = (!in_identity_order).then(|| {
+            // A counting sort by identity position keeps record order within each group.
+            let mut next = starts.clone();
+            let mut positions = vec![0u32; starts.last().map_or(0, |&n| n as usize)];
+            for (n, owner) in owners.iter().enumerate() {
+                if let Some(p) = owner {
+                    let slot = &mut next[*p as usize];
+                    positions[*slot as usize] = n as u32;
+                    *slot += 1;
+                }
             }
-        }
-        let second = |n: &u32| keys[*n as usize].1;
-        let groups = || starts.par_windows(2).map(|w| w[0] as usize..w[1] as usize);
-        let in_second_order = groups().all(|g| {
-            positions[g]
-                .windows(2)
-                .all(|w| second(&w[0]) <= second(&w[1]))
+            positions
+        });
+        let record = |i: usize| match &positions {
+            Some(positions) => positions[i],
+            None => i as u32,
+        };
+        let second = |n: u32| keys[n as usize].1;
+        let in_second_order = starts.par_windows(2).all(|w| {
+            (w[0] as usize..w[1] as usize)
+                .map(record)
+                .map(second)
+                .is_sorted()
         });
         let by_second = (!in_second_order).then(|| {
-            let mut by_second = positions.clone();
+            let mut by_second: Vec<u32> = (0..positions.as_ref().map_or(keys.len(), Vec::len))
+                .map(record)
+                .collect();
             let mut rest: &mut [u32] = &mut by_second;
-            let mut slices = Vec::with_capacity(starts.len());
+            let mut groups = Vec::with_capacity(starts.len());
             for w in starts.windows(2) {
                 let (group, tail) = rest.split_at_mut((w[1] - w[0]) as usize);
-                slices.push(group);
+                groups.push(group);
                 rest = tail;
             }
             // Stable: equal second keys keep record order.
-            slices.into_par_iter().for_each(|g| g.sort_by_key(second));
+            groups
+                .into_par_iter()
+                .for_each(|g| g.sort_by_key(|&n| second(n)));
             by_second
         });
         let unknown_keys: Vec<Option<&'a str>> = keys
@@ -167,7 +230,7 @@ impl<'a> ByIdentity<'a> {
         }
     }
 
-    /// Where the group of the identity at `position` lies in `positions` (and `by_second`).
+    /// Where the group of the identity at `position` lies.
     fn group(&self, position: usize) -> std::ops::Range<usize> {
         match (self.starts.get(position), self.starts.get(position + 1)) {
             (Some(&a), Some(&b)) => a as usize..b as usize,
@@ -176,10 +239,14 @@ impl<'a> ByIdentity<'a> {
     }
 
     /// The positions of the records naming `id`, in record order.
-    pub(super) fn get(&self, inventory: &Inventory, id: &'a str) -> &[u32] {
-        match inventory.identity_position(id) {
-            Some(p) => &self.positions[self.group(p)],
-            None => self.unknown.get(&id),
+    pub(super) fn get(&self, inventory: &Inventory, id: &'a str) -> Positions<'_> {
+        let Some(p) = inventory.identity_position(id) else {
+            return Positions::listed(self.unknown.get(&id));
+        };
+        let group = self.group(p);
+        match &self.positions {
+            Some(positions) => Positions::listed(&positions[group]),
+            None => Positions::Run(group.start as u32..group.end as u32),
         }
     }
 
@@ -191,16 +258,40 @@ impl<'a> ByIdentity<'a> {
         id: &'a str,
         second: &'a str,
         second_of: impl Fn(u32) -> &'s str,
-    ) -> &[u32] {
+    ) -> Positions<'_> {
         let Some(p) = inventory.identity_position(id) else {
-            return self.unknown_pairs.get(&(id, second));
+            return Positions::listed(self.unknown_pairs.get(&(id, second)));
         };
-        let list = self.by_second.as_deref().unwrap_or(&self.positions);
-        let group = &list[self.group(p)];
-        let from = group.partition_point(|&n| second_of(n) < second);
-        let to = from + group[from..].partition_point(|&n| second_of(n) == second);
-        &group[from..to]
+        let group = self.group(p);
+        let Some(list) = self.by_second.as_ref().or(self.positions.as_ref()) else {
+            // The group is a run of records in second-key order.
+            let run = group.start as u32..group.end as u32;
+            let (from, to) = equal_range(run.len(), |i| second_of(run.start + i as u32), second);
+            return Positions::Run(run.start + from as u32..run.start + to as u32);
+        };
+        let group = &list[group];
+        let (from, to) = equal_range(group.len(), |i| second_of(group[i]), second);
+        Positions::listed(&group[from..to])
     }
+}
+
+/// The range of positions `0..len` whose key (`key_at`, non-decreasing) equals `key`.
+fn equal_range<'s>(len: usize, key_at: impl Fn(usize) -> &'s str, key: &str) -> (usize, usize) {
+    let (mut low, mut high) = (0, len);
+    while low < high {
+        let mid = (low + high) / 2;
+        if key_at(mid) < key {
+            low = mid + 1;
+        } else {
+            high = mid;
+        }
+    }
+    let from = low;
+    let mut to = from;
+    while to < len && key_at(to) == key {
+        to += 1;
+    }
+    (from, to)
 }
 
 /// The indexes rules look records up by (see [`Lookups::build`]).
@@ -349,13 +440,21 @@ mod tests {
             let scanned: Vec<u32> = (0..keys.len() as u32)
                 .filter(|&n| keys[n as usize].0 == id)
                 .collect();
-            assert_eq!(index.get(inventory, id), scanned, "records of {id}");
+            let found: Vec<u32> = index.get(inventory, id).collect();
+            assert_eq!(found, scanned, "records of {id}");
             for second in seconds {
                 let scanned: Vec<u32> = (0..keys.len() as u32)
                     .filter(|&n| keys[n as usize] == (id, second))
                     .collect();
-                let found = index.pair(inventory, id, second, |n| keys[n as usize].1);
+                let found: Vec<u32> = index
+                    .pair(inventory, id, second, |n| keys[n as usize].1)
+                    .collect();
                 assert_eq!(found, scanned, "records of ({id}, {second})");
+                let backwards: Vec<u32> = index
+                    .pair(inventory, id, second, |n| keys[n as usize].1)
+                    .rev()
+                    .collect();
+                assert!(backwards.iter().rev().eq(&scanned));
             }
         }
     }
@@ -376,13 +475,24 @@ mod tests {
             ("a", "x"),
         ];
         check_against_a_scan(&inventory, &unsorted);
-        assert!(ByIdentity::build(&inventory, &unsorted).by_second.is_some());
+        let index = ByIdentity::build(&inventory, &unsorted);
+        assert!(index.positions.is_some() && index.by_second.is_some());
         // Sorted by identity and second key, as a finalized inventory's assignments are:
-        // the groups serve pair queries as they are.
-        let mut sorted = unsorted;
+        // each group is a run of the records, in second-key order.
+        let mut sorted: Vec<_> = unsorted.into_iter().filter(|k| k.0 != "ghost").collect();
         sorted.sort();
         check_against_a_scan(&inventory, &sorted);
-        assert!(ByIdentity::build(&inventory, &sorted).by_second.is_none());
+        let index = ByIdentity::build(&inventory, &sorted);
+        assert!(index.positions.is_none() && index.by_second.is_none());
+        // In identity order but not in second-key order within a group.
+        let identity_order = [("a", "z"), ("a", "x"), ("a", "z"), ("b", "y"), ("c", "x")];
+        check_against_a_scan(&inventory, &identity_order);
+        let index = ByIdentity::build(&inventory, &identity_order);
+        assert!(index.positions.is_none() && index.by_second.is_some());
+        // Sorted, with ids no identity has: listed.
+        let mut with_ghosts = unsorted;
+        with_ghosts.sort();
+        check_against_a_scan(&inventory, &with_ghosts);
         check_against_a_scan(&inventory, &[]);
     }
 

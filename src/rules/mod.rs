@@ -171,13 +171,13 @@ impl<'a> Subject<'a> {
 
 /// The records at `positions` (an index's answer) in `all`, in position order.
 fn records<'a, 'k, T>(
-    positions: &'k [u32],
+    positions: lookups::Positions<'k>,
     all: &'a [T],
 ) -> impl ExactSizeIterator<Item = &'a T> + DoubleEndedIterator + Clone + 'k
 where
     'a: 'k,
 {
-    positions.iter().map(move |&n| &all[n as usize])
+    positions.map(move |n| &all[n as usize])
 }
 
 /// What one rule sees while it runs.
@@ -320,7 +320,7 @@ impl<'a> RuleContext<'a> {
         entitlement: &'k str,
     ) -> impl ExactSizeIterator<Item = &'a Grant> + DoubleEndedIterator + Clone + 'k {
         records(
-            self.lookups.grants_by_entitlement.get(&entitlement),
+            lookups::Positions::listed(self.lookups.grants_by_entitlement.get(&entitlement)),
             self.grants,
         )
     }
@@ -381,7 +381,7 @@ impl<'a> RuleContext<'a> {
         entitlement: &'k str,
     ) -> impl ExactSizeIterator<Item = &'a ChangeEvent> + DoubleEndedIterator + Clone + 'k {
         records(
-            self.lookups.changes_by_pair.get(&(target, entitlement)),
+            lookups::Positions::listed(self.lookups.changes_by_pair.get(&(target, entitlement))),
             &self.inventory.change_events,
         )
     }
@@ -400,7 +400,9 @@ impl<'a> RuleContext<'a> {
             found.sort_unstable();
             found.dedup();
         }
-        records(&found, all).collect::<Vec<_>>().into_iter()
+        records(lookups::Positions::listed(&found), all)
+            .collect::<Vec<_>>()
+            .into_iter()
     }
 
     /// Whether some secret in the inventory has this id.

@@ -92,6 +92,16 @@ pub fn sniff(text: &str) -> bool {
 /// record with the same id (an identity, or a role), so that source's description wins. Call after merging
 /// every source and before [`Inventory::finalize`].
 pub fn merge_references(inventory: &mut Inventory) {
+    // Only a plan makes references, and most scans read none: they skip copying every id
+    // of the organisation into the sets below.
+    let refers = inventory
+        .identities
+        .iter()
+        .any(|i| is_reference(&i.provenance))
+        || inventory.roles.iter().any(|r| is_reference(&r.provenance));
+    if !refers {
+        return;
+    }
     let roles: std::collections::HashSet<String> = inventory
         .roles
         .iter()
