@@ -157,6 +157,76 @@ fn sorting_findings_in(subject: &Subject<'_>) {
     subjects.sort();
     assert_eq!(subjects, vec!["x", "y", "z"]);
     assert!(concat_largest_first(Vec::new()).is_empty());
+    joining_the_rules_findings_in(&ctx);
+}
+
+/// Joining each rule's findings in report order gives what sorting all of them together
+/// gives: a rule whose findings differ in severity (GV006 raises some), duplicates, empty
+/// lists, and two lists of one rule (joined by sorting everything).
+fn joining_the_rules_findings_in(ctx: &RuleContext<'_>) {
+    let finding = |rule: &str, severity: Severity, subject: &str, message: &str| {
+        let mut f = ctx
+            .finding(subject, None, rule, message.to_string())
+            .source(&Provenance::synthetic(subject))
+            .build();
+        f.rule_id = rule.to_string();
+        f.severity = severity;
+        f
+    };
+    let all_together = |lists: &[Vec<Finding>]| {
+        let mut all = lists.concat();
+        sort_findings(&mut all);
+        all.dedup_by(|b, a| a.fingerprint == b.fingerprint);
+        all
+    };
+    let messages = |found: &[Finding]| -> Vec<String> {
+        found.iter().map(|f| f.message.clone()).collect()
+    };
+    let one_list_per_rule = vec![
+        vec![
+            finding("GV006", Severity::Low, "b", "gv006 low b"),
+            finding("GV006", Severity::High, "c", "gv006 high c"),
+            finding("GV006", Severity::Low, "a", "gv006 low a"),
+            finding("GV006", Severity::Low, "a", "gv006 low a again"),
+        ],
+        Vec::new(),
+        vec![
+            finding("SP001", Severity::Critical, "z", "sp001 z"),
+            finding("SP001", Severity::Critical, "y", "sp001 y"),
+        ],
+        vec![
+            finding("RV001", Severity::Medium, "m", "rv001 m"),
+            finding("RV001", Severity::High, "n", "rv001 n"),
+        ],
+    ];
+    let joined = findings_in_order(one_list_per_rule.clone());
+    assert_eq!(messages(&joined), messages(&all_together(&one_list_per_rule)));
+    assert_eq!(
+        messages(&joined),
+        [
+            "sp001 y",
+            "sp001 z",
+            "gv006 high c",
+            "rv001 n",
+            "rv001 m",
+            "gv006 low a",
+            "gv006 low b",
+        ]
+    );
+    let one_rule_twice = vec![
+        vec![finding("SP001", Severity::Critical, "b", "first list b")],
+        vec![
+            finding("SP001", Severity::Critical, "a", "second list a"),
+            finding("SP001", Severity::Critical, "c", "second list c"),
+        ],
+    ];
+    let joined = findings_in_order(one_rule_twice.clone());
+    assert_eq!(messages(&joined), messages(&all_together(&one_rule_twice)));
+    assert_eq!(
+        messages(&joined),
+        ["second list a", "first list b", "second list c"]
+    );
+    assert!(findings_in_order(Vec::new()).is_empty());
 }
 
 /// Reports each judged identity's standing roles (a rule that reads reach).

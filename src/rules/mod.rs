@@ -30,6 +30,7 @@ use crate::model::{
 use foldhash::{HashMap, HashMapExt};
 pub use lookups::Lookups;
 use rayon::prelude::*;
+use std::cmp::Reverse;
 use std::ops::Range;
 
 /// One rule's evaluator.
@@ -559,9 +560,7 @@ pub fn run_rules(rules: &[ConfiguredRule], subject: &Subject<'_>) -> RuleRun {
             Err(c) => run.crashes.push(c),
         }
     }
-    run.findings = concat_largest_first(found);
-    sort_findings(&mut run.findings);
-    run.findings.dedup_by(|b, a| a.fingerprint == b.fingerprint);
+    run.findings = findings_in_order(found);
     run.crashes.sort_by(|a, b| a.rule_id.cmp(&b.rule_id));
     run
 }
@@ -673,6 +672,48 @@ fn evaluate_rule<'a>(
 /// hold the others (the allocator remaps a large block instead of copying it), so a large
 /// organisation's findings are held once plus the smaller rules', never twice over. The
 /// order between rules does not matter: [`sort_findings`] orders them all.
+/// Every rule's findings in report order ([`Finding::sort_key`], equal keys in the order
+/// found), exact duplicates (same fingerprint) dropped.
+///
+/// The key starts with severity and rule, so each rule's findings of one severity form one
+/// run of the report. Each rule's list is sorted and deduplicated on its own, side by side,
+/// and the runs are then joined in order: sorting all findings together ended the rule
+/// phase with a fifth of a second on one thread at 200,000 identities. Should two lists
+/// hold findings of the same rule, all findings are sorted together instead.
+fn findings_in_order(mut found: Vec<Vec<Finding>>) -> Vec<Finding> {
+    found.par_iter_mut().for_each(|list| {
+        sort_findings(list);
+        list.dedup_by(|b, a| a.fingerprint == b.fingerprint);
+    });
+    // The runs of (severity, rule) in each list, as (severity, rule, list, length).
+    let mut runs: Vec<(Severity, &str, usize, usize)> = Vec::new();
+    for (n, list) in found.iter().enumerate() {
+        for run in list.chunk_by(|a, b| a.severity == b.severity && a.rule_id == b.rule_id) {
+            runs.push((run[0].severity, &run[0].rule_id, n, run.len()));
+        }
+    }
+    runs.sort_by(|a, b| (Reverse(a.0), a.1).cmp(&(Reverse(b.0), b.1)));
+    if runs
+        .windows(2)
+        .any(|w| (w[0].0, w[0].1) == (w[1].0, w[1].1))
+    {
+        let mut all = concat_largest_first(found);
+        sort_findings(&mut all);
+        all.dedup_by(|b, a| a.fingerprint == b.fingerprint);
+        return all;
+    }
+    let order: Vec<(usize, usize)> = runs.iter().map(|&(_, _, n, len)| (n, len)).collect();
+    let mut all = Vec::with_capacity(found.iter().map(Vec::len).sum());
+    // A list's runs come in the list's own order (it is sorted by the same key), so each
+    // list is taken front to back.
+    let mut lists: Vec<std::vec::IntoIter<Finding>> =
+        found.into_iter().map(Vec::into_iter).collect();
+    for (n, len) in order {
+        all.extend(lists[n].by_ref().take(len));
+    }
+    all
+}
+
 fn concat_largest_first(mut found: Vec<Vec<Finding>>) -> Vec<Finding> {
     let Some(largest) = (0..found.len()).max_by_key(|&i| (found[i].len(), std::cmp::Reverse(i)))
     else {
