@@ -179,9 +179,8 @@ fn joining_the_rules_findings_in(ctx: &RuleContext<'_>) {
         all.dedup_by(|b, a| a.fingerprint == b.fingerprint);
         all
     };
-    let messages = |found: &[Finding]| -> Vec<String> {
-        found.iter().map(|f| f.message.clone()).collect()
-    };
+    let messages =
+        |found: &[Finding]| -> Vec<String> { found.iter().map(|f| f.message.clone()).collect() };
     let one_list_per_rule = vec![
         vec![
             finding("GV006", Severity::Low, "b", "gv006 low b"),
@@ -199,11 +198,14 @@ fn joining_the_rules_findings_in(ctx: &RuleContext<'_>) {
             finding("RV001", Severity::High, "n", "rv001 n"),
         ],
     ];
-    let joined = findings_in_order(one_list_per_rule.clone());
-    assert_eq!(messages(&joined), messages(&all_together(&one_list_per_rule)));
-    assert_eq!(
-        messages(&joined),
-        [
+    let joins_as = |lists: Vec<Vec<Finding>>, expected: &[&str]| {
+        let joined = messages(&findings_in_order(lists.clone()));
+        assert_eq!(joined, messages(&all_together(&lists)));
+        assert_eq!(joined, expected);
+    };
+    joins_as(
+        one_list_per_rule,
+        &[
             "sp001 y",
             "sp001 z",
             "gv006 high c",
@@ -211,7 +213,7 @@ fn joining_the_rules_findings_in(ctx: &RuleContext<'_>) {
             "rv001 m",
             "gv006 low a",
             "gv006 low b",
-        ]
+        ],
     );
     let one_rule_twice = vec![
         vec![finding("SP001", Severity::Critical, "b", "first list b")],
@@ -220,11 +222,9 @@ fn joining_the_rules_findings_in(ctx: &RuleContext<'_>) {
             finding("SP001", Severity::Critical, "c", "second list c"),
         ],
     ];
-    let joined = findings_in_order(one_rule_twice.clone());
-    assert_eq!(messages(&joined), messages(&all_together(&one_rule_twice)));
-    assert_eq!(
-        messages(&joined),
-        ["second list a", "first list b", "second list c"]
+    joins_as(
+        one_rule_twice,
+        &["second list a", "first list b", "second list c"],
     );
     assert!(findings_in_order(Vec::new()).is_empty());
 }
