@@ -211,22 +211,32 @@ impl<'a> ByIdentity<'a> {
                 .for_each(|g| g.sort_by_key(|&n| second(n)));
             by_second
         });
-        let unknown_keys: Vec<Option<&'a str>> = keys
-            .iter()
-            .zip(&owners)
-            .map(|(key, owner)| owner.is_none().then_some(key.0))
-            .collect();
-        let unknown_pairs: Vec<Option<(&'a str, &'a str)>> = keys
-            .iter()
-            .zip(&owners)
-            .map(|(key, owner)| owner.is_none().then_some(*key))
-            .collect();
+        // In a finalized inventory every record names an identity: no per-record key
+        // lists for indexes that would stay empty.
+        let (unknown, unknown_pairs) = if owners.par_iter().all(Option::is_some) {
+            (MultiIndex::default(), MultiIndex::default())
+        } else {
+            let unknown_keys: Vec<Option<&'a str>> = keys
+                .iter()
+                .zip(&owners)
+                .map(|(key, owner)| owner.is_none().then_some(key.0))
+                .collect();
+            let unknown_pairs: Vec<Option<(&'a str, &'a str)>> = keys
+                .iter()
+                .zip(&owners)
+                .map(|(key, owner)| owner.is_none().then_some(*key))
+                .collect();
+            (
+                MultiIndex::build(&unknown_keys),
+                MultiIndex::build(&unknown_pairs),
+            )
+        };
         ByIdentity {
             starts,
             positions,
             by_second,
-            unknown: MultiIndex::build(&unknown_keys),
-            unknown_pairs: MultiIndex::build(&unknown_pairs),
+            unknown,
+            unknown_pairs,
         }
     }
 

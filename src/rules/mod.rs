@@ -668,10 +668,6 @@ fn evaluate_rule<'a>(
     })
 }
 
-/// Every rule's findings in one vector. The largest rule's vector is grown in place to
-/// hold the others (the allocator remaps a large block instead of copying it), so a large
-/// organisation's findings are held once plus the smaller rules', never twice over. The
-/// order between rules does not matter: [`sort_findings`] orders them all.
 /// Every rule's findings in report order ([`Finding::sort_key`], equal keys in the order
 /// found), exact duplicates (same fingerprint) dropped.
 ///
@@ -714,6 +710,10 @@ fn findings_in_order(mut found: Vec<Vec<Finding>>) -> Vec<Finding> {
     all
 }
 
+/// Every rule's findings in one vector. The largest rule's vector is grown in place to
+/// hold the others (the allocator remaps a large block instead of copying it), so a large
+/// organisation's findings are held once plus the smaller rules', never twice over. The
+/// order between rules does not matter: [`sort_findings`] orders them all.
 fn concat_largest_first(mut found: Vec<Vec<Finding>>) -> Vec<Finding> {
     let Some(largest) = (0..found.len()).max_by_key(|&i| (found[i].len(), std::cmp::Reverse(i)))
     else {
